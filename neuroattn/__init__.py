@@ -1,0 +1,40 @@
+"""neuroattn: attention as competition-inhibition dynamics across cortical areas, on Brian2.
+
+Declare a `NetworkSpec` (or load one from YAML with `load_spec`), run it with `simulate`, and get an
+`xarray.Dataset`. Importing neuroattn imports neither brian2 nor matplotlib.
+
+Examples
+--------
+>>> import neuroattn as na
+>>> spec = na.load_spec("models/seed_competition.yaml")      # doctest: +SKIP
+>>> result = na.simulate(spec, "500 ms", dt="0.1 ms")          # doctest: +SKIP
+>>> result.r.sel(unit=result.area == "V1").isel(time=-1)       # doctest: +SKIP
+"""
+__version__ = "0.1.0"
+
+from neuroattn.exceptions import (BuildError, DivergenceWarning, NeuroAttnError, SimulationError,
+                                  SpecError, SweepError)
+from neuroattn.spec import (Area, Bump, Divisive, Expression, FeatureAxis, Gaussian, Lateral, Linear,
+                            Matrix, NetworkSpec, OUNoise, Projection, Random, ReLU, Seed, Sigmoid,
+                            Stimulus, Uniform, dump_spec, load_spec)
+
+
+def simulate(spec, duration, **kwargs):
+    """Run `spec` for `duration`; see `neuroattn.engine.simulate` for every option."""
+    from neuroattn.engine import simulate as _simulate
+
+    return _simulate(spec, duration, **kwargs)
+
+
+def simulate_batch(specs, duration, **kwargs):
+    """Run K specs of one structure as one network; see `neuroattn.engine.simulate_batch`."""
+    from neuroattn.engine import simulate_batch as _simulate_batch
+
+    return _simulate_batch(specs, duration, **kwargs)
+
+
+__all__ = ["simulate", "simulate_batch", "load_spec", "dump_spec", "NetworkSpec", "Area",
+           "FeatureAxis", "Seed", "Lateral", "Divisive", "Projection", "Stimulus", "Bump", "OUNoise",
+           "Sigmoid", "ReLU", "Linear", "Expression", "Uniform", "Matrix", "Gaussian", "Random",
+           "NeuroAttnError", "SpecError", "BuildError", "SimulationError", "SweepError",
+           "DivergenceWarning"]

@@ -1,0 +1,104 @@
+"""A cortical area: ``n`` rate units with one time constant, a transfer function and competition."""
+from __future__ import annotations
+
+import re
+from typing import Optional, Union
+
+import numpy as np
+from pydantic import Field, field_validator, model_validator
+
+from neuroattn.spec.base import SpecModel
+from neuroattn.spec.competition import Competition
+from neuroattn.spec.quantities import PositiveTime
+from neuroattn.spec.transfer import Sigmoid, Transfer
+
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+#: A number for every unit, or one per unit.
+PerUnit = Union[float, list[float]]
+
+
+def per_unit(value: PerUnit, n: int) -> np.ndarray:
+    """`value` broadcast to ``n`` units (a list must already have ``n`` entries)."""
+    arr = np.asarray(value, dtype=float)
+    return np.full(n, float(arr)) if arr.ndim == 0 else arr.copy()
+
+
+class FeatureAxis(SpecModel):
+    """The feature each unit prefers: ``n`` points spread over ``[low, high)`` (periodic) or
+    ``[low, high]`` (not periodic). Orientation is ``{name: orientation, low: 0, high: 180}``."""
+
+    name: str = "feature"
+    low: float = 0.0
+    high: float = 1.0
+    periodic: bool = True
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.high <= self.low:
+            raise ValueError(f"high must be > low (got low={self.low}, high={self.high})")
+        return self
+
+    @property
+    def period(self) -> Optional[float]:
+        return self.high - self.low if self.periodic else None
+
+    def values(self, n: int) -> np.ndarray:
+        """The preferred feature of each of `n` units."""
+        if self.periodic:
+            return self.low + (self.high - self.low) * np.arange(n) / n
+        return np.linspace(self.low, self.high, n) if n > 1 else np.array([self.low])
+
+
+class Area(SpecModel):
+    """One area of ``n`` units obeying ``tau du/dt = -u + (competition) + (external drive)``.
+
+    Parameters
+    ----------
+    n : int
+        Number of units.
+    tau : time
+        Time constant (``'10 ms'`` or ``10*ms``).
+    transfer : transfer function
+        ``f`` in ``r = f(u)``; default ``sigmoid`` with gain 1 and threshold 0.
+    competition : Seed, Lateral, Divisive or None
+        Within-area competition (see `neuroattn.spec.competition`); None means independent units.
+    baseline : float or list of float
+        Constant input to every unit (or one per unit).
+    u0 : float or list of float
+        Initial state.
+    features : FeatureAxis
+        The feature axis the units tile (used by Gaussian weights and stimuli, and for plotting).
+
+    Examples
+    --------
+    >>> Area(n=4, tau="10 ms", transfer="relu").transfer.kind
+    'relu'
+    """
+
+    name: Optional[str] = None
+    n: int = Field(ge=1)
+    tau: PositiveTime
+    transfer: Transfer = Sigmoid()
+    competition: Optional[Competition] = None
+    baseline: PerUnit = 0.0
+    u0: PerUnit = 0.0
+    features: FeatureAxis = FeatureAxis()
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, name):
+        if name is not None and not NAME_RE.match(name):
+            raise ValueError("must start with a letter and contain only letters, digits and _")
+        return name
+
+    @model_validator(mode="after")
+    def _lengths(self):
+        for field in ("baseline", "u0"):
+            value = getattr(self, field)
+            if isinstance(value, list) and len(value) != self.n:
+                raise ValueError(f"{field} has {len(value)} entries but the area has n={self.n} units")
+        return self
+
+    def feature_values(self) -> np.ndarray:
+        return self.features.values(self.n)

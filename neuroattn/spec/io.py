@@ -1,0 +1,97 @@
+"""YAML load/dump of specs, and a stable hash of a spec's content."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Union
+
+import yaml
+
+from neuroattn.exceptions import SpecError
+from neuroattn.spec.network import NetworkSpec
+
+
+#: Fields that tag a union member; a compact dump keeps them even where they equal the default.
+_TAGS = ("kind", "model")
+
+
+def _keep_tags(compact, full):
+    if isinstance(compact, dict) and isinstance(full, dict):
+        for tag in _TAGS:
+            if tag in full:
+                rest = {k: v for k, v in compact.items() if k != tag}
+                compact.clear()
+                compact.update({tag: full[tag], **rest})
+        for key, value in compact.items():
+            _keep_tags(value, full.get(key))
+    elif isinstance(compact, list) and isinstance(full, list):
+        for c, f in zip(compact, full):
+            _keep_tags(c, f)
+
+
+def spec_to_dict(spec: NetworkSpec) -> dict:
+    """Plain data (times as strings with units), the form YAML files take; defaults are left out."""
+    data = spec.model_dump(mode="json", exclude_defaults=True)
+    _keep_tags(data, spec.model_dump(mode="json"))
+    for name, area in data.get("areas", {}).items():
+        area.pop("name", None)
+    for proj in data.get("projections", []):
+        if proj.get("name") == f"{proj['source']}->{proj['target']}":
+            proj.pop("name")
+    return data
+
+
+def dump_spec(spec: NetworkSpec, path: Union[str, os.PathLike, None] = None) -> str:
+    """The spec as YAML text; also written to `path` if given.
+
+    ``load_spec(dump_spec(spec)) == spec`` holds for every spec.
+    """
+    text = yaml.safe_dump(spec_to_dict(spec), sort_keys=False, default_flow_style=None, width=100)
+    if path is not None:
+        Path(path).write_text(text)
+    return text
+
+
+def load_spec(source: Union[str, os.PathLike, dict]) -> NetworkSpec:
+    """A `NetworkSpec` from a YAML file path, YAML text, or plain data.
+
+    Raises
+    ------
+    SpecError
+        The file is missing or unreadable, the YAML does not parse, or the spec is invalid.
+
+    Examples
+    --------
+    >>> spec = load_spec("name: tiny\\nareas: {V1: {n: 2, tau: 10 ms}}")
+    >>> spec.areas["V1"].tau
+    0.01
+    """
+    if isinstance(source, dict):
+        return NetworkSpec.from_dict(source)
+    text = str(source)
+    looks_like_yaml = isinstance(source, str) and ("\n" in text or ":" in text and not text.endswith((".yaml", ".yml")))
+    if not looks_like_yaml:
+        path = Path(source)
+        if not path.is_file():
+            raise SpecError(f"spec file: no such file {str(path)!r}")
+        try:
+            text = path.read_text()
+        except OSError as err:
+            raise SpecError(f"spec file: cannot read {str(path)!r} ({err.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError(f"spec YAML: does not parse{where} ({getattr(err, 'problem', err)})") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"spec YAML: must be a mapping with 'areas' (got {type(data).__name__})")
+    return NetworkSpec.from_dict(data)
+
+
+def spec_hash(spec: NetworkSpec) -> str:
+    """A stable hex digest of the spec's content (the same spec always hashes the same)."""
+    blob = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

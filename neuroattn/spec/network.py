@@ -1,0 +1,137 @@
+"""The whole model: areas, projections between them and stimuli, cross-checked at construction."""
+from __future__ import annotations
+
+import difflib
+from typing import Optional
+
+import numpy as np
+from pydantic import Field, field_validator, model_validator
+
+from neuroattn.spec.area import NAME_RE, Area
+from neuroattn.spec.base import SpecModel, SpecProblem
+from neuroattn.spec.projection import Projection
+from neuroattn.spec.stimulus import Stimulus
+from neuroattn.spec.weights import Matrix
+
+
+def _no_such_area(where: str, name: str, areas) -> SpecProblem:
+    hint = difflib.get_close_matches(name, list(areas), n=1)
+    tip = f"; did you mean {hint[0]!r}?" if hint else ""
+    return SpecProblem(f"{where}: no area named {name!r} (areas: {', '.join(areas)}){tip}")
+
+
+class NetworkSpec(SpecModel):
+    """A network of areas, projections and stimuli.
+
+    ``areas`` maps names to `Area` (a list of named areas is accepted too). Every reference to an area,
+    every per-unit list and every explicit matrix is checked against the areas' sizes here, so a spec
+    that constructs is one the engine can build.
+
+    Examples
+    --------
+    >>> spec = NetworkSpec(areas={"V1": Area(n=4, tau="10 ms")},
+    ...                    stimuli=[Stimulus(area="V1", amplitude=1.0)])
+    >>> spec.n_units
+    4
+    """
+
+    name: str = "network"
+    description: str = ""
+    areas: dict[str, Area] = Field(min_length=1)
+    projections: list[Projection] = []
+    stimuli: list[Stimulus] = []
+
+    @field_validator("areas", mode="before")
+    @classmethod
+    def _areas_by_name(cls, areas):
+        if isinstance(areas, (list, tuple)):
+            named = {}
+            for k, area in enumerate(areas):
+                name = area.name if isinstance(area, Area) else (area or {}).get("name")
+                if name is None:
+                    raise SpecProblem(f"areas[{k}].name: an area in a list needs a name")
+                named[name] = area
+            areas = named
+        if isinstance(areas, dict):
+            out = {}
+            for name, area in areas.items():
+                if not isinstance(name, str) or not NAME_RE.match(name):
+                    raise SpecProblem(f"areas: area name must start with a letter and contain only "
+                                      f"letters, digits and _ (got {name!r})")
+                if isinstance(area, Area):
+                    if area.name not in (None, name):
+                        raise SpecProblem(f"areas.{name}.name: differs from its key (got {area.name!r})")
+                    area = area.model_dump(round_trip=True)
+                elif isinstance(area, dict) and area.get("name") not in (None, name):
+                    raise SpecProblem(f"areas.{name}.name: differs from its key (got {area['name']!r})")
+                out[name] = {**area, "name": name} if isinstance(area, dict) else area
+            return out
+        return areas
+
+    @model_validator(mode="after")
+    def _cross_check(self):
+        areas = self.areas
+        for name, area in areas.items():
+            comp = area.competition
+            if comp is not None and isinstance(comp.weights, Matrix) and comp.weights.shape != (area.n, area.n):
+                raise SpecProblem(f"areas.{name}.competition.weights: matrix must be {area.n}x{area.n} "
+                                  f"for n={area.n} (got {comp.weights.shape[0]}x{comp.weights.shape[1]})")
+        seen = set()
+        for k, proj in enumerate(self.projections):
+            for end in ("source", "target"):
+                if getattr(proj, end) not in areas:
+                    raise _no_such_area(f"projections[{k}].{end}", getattr(proj, end), areas)
+            if proj.name in seen:
+                raise SpecProblem(f"projections[{k}].name: {proj.name!r} is used twice (name one of them)")
+            seen.add(proj.name)
+            shape = (areas[proj.target].n, areas[proj.source].n)
+            if isinstance(proj.weights, Matrix) and proj.weights.shape != shape:
+                raise SpecProblem(f"projections[{k}].weights: matrix must be {shape[0]}x{shape[1]} "
+                                  f"(n_target x n_source) (got {proj.weights.shape[0]}x{proj.weights.shape[1]})")
+        for k, stim in enumerate(self.stimuli):
+            if stim.area not in areas:
+                raise _no_such_area(f"stimuli[{k}].area", stim.area, areas)
+            n = areas[stim.area].n
+            if isinstance(stim.amplitude, list) and len(stim.amplitude) != n:
+                raise SpecProblem(f"stimuli[{k}].amplitude: has {len(stim.amplitude)} entries but area "
+                                  f"{stim.area!r} has n={n} units (got {stim.amplitude!r})")
+        return self
+
+    # ----------------------------------------------------------------------------------------------
+    @property
+    def n_units(self) -> int:
+        """Total number of units over all areas."""
+        return sum(a.n for a in self.areas.values())
+
+    def area_slices(self) -> dict[str, slice]:
+        """Where each area's units sit in the network-wide unit axis (areas in declaration order)."""
+        out, start = {}, 0
+        for name, area in self.areas.items():
+            out[name] = slice(start, start + area.n)
+            start += area.n
+        return out
+
+    def projection(self, name: str) -> Projection:
+        """The projection called `name` (``'V1->PFC'`` by default)."""
+        for proj in self.projections:
+            if proj.name == name:
+                return proj
+        raise KeyError(name)
+
+    def competition_matrix(self, area: str) -> Optional[np.ndarray]:
+        """The area's competition weight matrix ``W`` (n x n), or None without competition."""
+        a = self.areas[area]
+        if a.competition is None:
+            return None
+        x = a.feature_values()
+        return a.competition.weights.matrix(x, x, a.features.period)
+
+    def projection_matrix(self, proj: Projection) -> np.ndarray:
+        """``scale * W`` of a projection, shape (n_target, n_source)."""
+        tgt, src = self.areas[proj.target], self.areas[proj.source]
+        w = proj.weights.matrix(tgt.feature_values(), src.feature_values(), tgt.features.period)
+        return proj.scale * w
+
+    def stimulus_amplitudes(self, stim: Stimulus) -> np.ndarray:
+        a = self.areas[stim.area]
+        return stim.amplitudes(a.feature_values(), a.features.period)

@@ -1,0 +1,37 @@
+"""Projections: weighted connections from one area's rates ``r`` to another area's drive."""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import model_validator
+
+from neuroattn.spec.base import SpecModel
+from neuroattn.spec.quantities import NonNegativeTime
+from neuroattn.spec.weights import WeightPattern
+
+
+class Projection(SpecModel):
+    """``source`` → ``target`` with weights ``W`` of shape ``(n_target, n_source)``, times ``scale``.
+
+    ``mode='bias'`` adds ``scale * W @ r_source`` to the target's drive; ``mode='gain'`` multiplies the
+    target's external drive by ``1 + scale * W @ r_source`` (top-down gain modulation). ``kind`` says
+    where in the hierarchy the projection runs (``feedforward``, ``feedback``, ``lateral``) and labels
+    it; ``delay`` delays the source's rates (the source's initial rates fill the first ``delay``).
+    The default name is ``'SOURCE->TARGET'``, used in sweep paths such as
+    ``projections[PFC->V1].scale``.
+    """
+
+    name: Optional[str] = None
+    source: str
+    target: str
+    weights: WeightPattern
+    scale: float = 1.0
+    kind: Literal["feedforward", "feedback", "lateral"] = "feedforward"
+    mode: Literal["bias", "gain"] = "bias"
+    delay: NonNegativeTime = 0.0
+
+    @model_validator(mode="after")
+    def _default_name(self):
+        if self.name is None:
+            object.__setattr__(self, "name", f"{self.source}->{self.target}")
+        return self

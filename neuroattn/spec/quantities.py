@@ -1,0 +1,84 @@
+"""Times with units: parsed from strings ('10 ms') or Brian2 quantities, stored as float seconds.
+
+The spec layer does not import brian2. A Brian2 `Quantity` is recognised by its ``dim`` attribute and
+converted through its SI value, so ``10*ms`` from `neuroattn.units` works as well as ``'10 ms'``.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer
+
+_SCALE = {
+    "s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0,
+    "ms": 1e-3, "msec": 1e-3, "msecond": 1e-3,
+    "us": 1e-6, "µs": 1e-6, "usecond": 1e-6,
+    "min": 60.0, "minute": 60.0,
+}
+_TIME_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\*?\s*([a-zA-Zµ]+)\s*$")
+
+
+def parse_time(value: Any) -> float:
+    """Return `value` in seconds.
+
+    Parameters
+    ----------
+    value : str, brian2 Quantity or float-like with a unit
+        ``'10 ms'``, ``'2s'``, ``'0.5 second'``, ``10*ms``. A bare number is refused, because its unit
+        would be a guess.
+
+    Examples
+    --------
+    >>> parse_time('10 ms')
+    0.01
+    """
+    if isinstance(value, bool):
+        raise ValueError("must be a time with a unit, e.g. '10 ms'")
+    dim = getattr(value, "dim", None)
+    if dim is not None:  # a brian2 Quantity
+        if str(dim) not in ("s", "second"):
+            raise ValueError(f"must be a time, not a quantity in {dim}")
+        seconds = float(getattr(value, "__array__")())
+    elif isinstance(value, str):
+        match = _TIME_RE.match(value)
+        if not match or _SCALE.get(match.group(2)) is None:
+            raise ValueError("must be a time with a unit such as '10 ms' or '2 s'")
+        seconds = float(match.group(1)) * _SCALE[match.group(2)]
+    elif isinstance(value, (int, float)) and value == 0:
+        seconds = 0.0  # zero needs no unit
+    else:
+        raise ValueError("must be a time with a unit, e.g. '10 ms'")
+    if not math.isfinite(seconds):
+        raise ValueError("must be a finite time")
+    return seconds
+
+
+def format_time(seconds: float) -> str:
+    """The inverse of `parse_time`, exact for every float: ``format_time(0.01) == '10.0 ms'``."""
+    if seconds != 0 and abs(seconds) < 1 and float(repr(seconds * 1e3)) / 1e3 == seconds:
+        return f"{seconds * 1e3!r} ms"
+    return f"{seconds!r} s"
+
+
+def _positive(seconds: float) -> float:
+    if seconds <= 0:
+        raise ValueError("must be a positive time")
+    return seconds
+
+
+def _non_negative(seconds: float) -> float:
+    if seconds < 0:
+        raise ValueError("must be a non-negative time")
+    return seconds
+
+
+_serialise = PlainSerializer(format_time, return_type=str, when_used="json-unless-none")
+
+#: Any time (seconds); YAML/JSON dumps write it with its unit.
+Time = Annotated[float, BeforeValidator(parse_time), _serialise]
+#: A time > 0.
+PositiveTime = Annotated[float, BeforeValidator(lambda v: _positive(parse_time(v))), _serialise]
+#: A time >= 0.
+NonNegativeTime = Annotated[float, BeforeValidator(lambda v: _non_negative(parse_time(v))), _serialise]

@@ -1,0 +1,88 @@
+"""Stimuli: external input to an area, with an envelope in time and optional OU noise.
+
+The input a stimulus gives unit ``i`` at step ``k`` is ``envelope[k] * (amplitude_i + eta_i[k])``, where
+the envelope is 0 before ``onset`` and from ``offset`` on, rises linearly over ``ramp`` and falls over
+``ramp_off``, and ``eta`` is an Ornstein-Uhlenbeck process (zero at the start, stationary standard
+deviation ``sigma``, correlation time ``tau``), integrated with Euler–Maruyama at the simulation step.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional, Union
+
+import numpy as np
+from pydantic import BeforeValidator, Field, model_validator
+
+from neuroattn.spec.base import SpecModel
+from neuroattn.spec.quantities import NonNegativeTime, PositiveTime
+from neuroattn.spec.weights import feature_distance
+
+
+class Bump(SpecModel):
+    """A Gaussian profile over the area's feature axis: ``baseline + peak*exp(-d(x, center)**2/(2 width**2))``."""
+
+    kind: Literal["gaussian"] = "gaussian"
+    peak: float
+    center: float
+    width: float = Field(gt=0)
+    baseline: float = 0.0
+
+    def values(self, x, period=None) -> np.ndarray:
+        d = feature_distance(x, [self.center], period)[:, 0]
+        return self.baseline + self.peak * np.exp(-d ** 2 / (2 * self.width ** 2))
+
+
+class OUNoise(SpecModel):
+    """Ornstein-Uhlenbeck noise with stationary standard deviation ``sigma`` and time constant ``tau``."""
+
+    sigma: float = Field(ge=0)
+    tau: PositiveTime = "10 ms"
+
+
+def _list_from_array(value):
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
+class Stimulus(SpecModel):
+    """Input to one area (see the module docstring for the exact input).
+
+    Examples
+    --------
+    >>> Stimulus(area="V1", amplitude=[1.0, 0.5], onset="100 ms", offset="300 ms").offset
+    0.3
+    """
+
+    name: Optional[str] = None
+    area: str
+    amplitude: Annotated[Union[float, list[float], Bump], BeforeValidator(_list_from_array)] = 1.0
+    onset: NonNegativeTime = 0.0
+    offset: Optional[NonNegativeTime] = None
+    ramp: NonNegativeTime = 0.0
+    ramp_off: NonNegativeTime = 0.0
+    noise: Optional[OUNoise] = None
+
+    @model_validator(mode="after")
+    def _window(self):
+        if self.offset is not None and self.offset <= self.onset:
+            raise ValueError(f"offset must come after onset (got onset={self.onset} s, offset={self.offset} s)")
+        return self
+
+    def amplitudes(self, x, period=None) -> np.ndarray:
+        """The per-unit amplitude for units with preferred features `x`."""
+        if isinstance(self.amplitude, Bump):
+            return self.amplitude.values(x, period)
+        arr = np.asarray(self.amplitude, float)
+        return np.full(len(x), float(arr)) if arr.ndim == 0 else arr.copy()
+
+    def envelope(self, n_steps: int, dt: float) -> np.ndarray:
+        """The envelope at steps ``0 .. n_steps-1`` of size `dt` (float seconds)."""
+        k = np.arange(n_steps, dtype=float)
+        on = round(self.onset / dt)
+        env = (k >= on).astype(float)
+        if self.ramp > 0:
+            env = np.minimum(env, np.clip((k - on) / (self.ramp / dt), 0.0, 1.0))
+        if self.offset is not None:
+            off = round(self.offset / dt)
+            env *= k < off
+            if self.ramp_off > 0:
+                env = np.minimum(env, np.clip((off - k) / (self.ramp_off / dt), 0.0, 1.0))
+        return env

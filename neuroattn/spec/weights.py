@@ -1,0 +1,120 @@
+"""Weight patterns: how a matrix ``W[i, j]`` (row i = weights onto unit i from unit j) is made.
+
+- ``uniform``: every entry is ``value`` (the diagonal too; the competition model decides what it does);
+- ``matrix``: an explicit matrix, any shape the connection needs;
+- ``gaussian``: a ring kernel over feature space, ``offset + amplitude*exp(-d(x_i, x_j)**2/(2 sigma**2))``,
+  with ``d`` the (periodic, if the axis is) distance between the units' preferred features;
+- ``random``: seeded draws, ``normal(mean, std)`` or ``uniform(low, high)``, kept with probability
+  ``density``. The seed belongs to the spec, so a model file always means the same network.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional, Union
+
+import numpy as np
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from neuroattn.spec.base import SpecModel
+
+
+class Uniform(SpecModel):
+    """Every weight equals ``value`` (negative = inhibitory)."""
+
+    kind: Literal["uniform"] = "uniform"
+    value: float
+
+    def matrix(self, x_post, x_pre, period=None) -> np.ndarray:
+        return np.full((len(x_post), len(x_pre)), float(self.value))
+
+
+def _as_nested_list(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+class Matrix(SpecModel):
+    """An explicit matrix; row i holds the weights onto unit i."""
+
+    kind: Literal["matrix"] = "matrix"
+    value: Annotated[list[list[float]], BeforeValidator(_as_nested_list)]
+
+    @field_validator("value")
+    @classmethod
+    def _rectangular(cls, rows):
+        if not rows or not rows[0]:
+            raise ValueError("must be a non-empty matrix")
+        if len({len(r) for r in rows}) != 1:
+            raise ValueError("rows must all have the same length")
+        return rows
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.value), len(self.value[0])
+
+    def matrix(self, x_post, x_pre, period=None) -> np.ndarray:
+        return np.array(self.value, dtype=float)
+
+
+def feature_distance(x_post, x_pre, period: Optional[float]) -> np.ndarray:
+    """Pairwise distances ``|x_post[i] - x_pre[j]|``, wrapped on a ring of length `period`."""
+    d = np.abs(np.subtract.outer(np.asarray(x_post, float), np.asarray(x_pre, float)))
+    if period is not None:
+        d = np.minimum(d, period - d)
+    return d
+
+
+class Gaussian(SpecModel):
+    """Gaussian kernel over feature space (a ring when the feature axis is periodic)."""
+
+    kind: Literal["gaussian"] = "gaussian"
+    amplitude: float
+    sigma: float = Field(gt=0)
+    offset: float = 0.0
+
+    def matrix(self, x_post, x_pre, period=None) -> np.ndarray:
+        d = feature_distance(x_post, x_pre, period)
+        return self.offset + self.amplitude * np.exp(-d ** 2 / (2 * self.sigma ** 2))
+
+
+class Random(SpecModel):
+    """Seeded random weights: ``normal`` (mean, std) or ``uniform`` (low, high), kept with ``density``."""
+
+    kind: Literal["random"] = "random"
+    distribution: Literal["normal", "uniform"] = "normal"
+    mean: float = 0.0
+    std: float = Field(1.0, ge=0)
+    low: float = 0.0
+    high: float = 1.0
+    density: float = Field(1.0, gt=0, le=1)
+    seed: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.distribution == "uniform" and self.high < self.low:
+            raise ValueError(f"high must be >= low (got low={self.low}, high={self.high})")
+        return self
+
+    def matrix(self, x_post, x_pre, period=None) -> np.ndarray:
+        rng = np.random.default_rng(self.seed)
+        shape = (len(x_post), len(x_pre))
+        if self.distribution == "normal":
+            w = rng.normal(self.mean, self.std, size=shape)
+        else:
+            w = rng.uniform(self.low, self.high, size=shape)
+        if self.density < 1:
+            w *= rng.random(shape) < self.density
+        return w
+
+
+def _shorthand(value):
+    if isinstance(value, np.ndarray) or (isinstance(value, list) and value and isinstance(value[0], (list, np.ndarray))):
+        return {"kind": "matrix", "value": _as_nested_list(value)}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"kind": "uniform", "value": value}
+    return value
+
+
+#: A weight-pattern field: a tagged union on ``kind``; a number means uniform, a nested list a matrix.
+WeightPattern = Annotated[Union[Uniform, Matrix, Gaussian, Random], Field(discriminator="kind"),
+                          BeforeValidator(_shorthand)]
