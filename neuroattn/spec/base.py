@@ -139,6 +139,6 @@ class SpecModel(pydantic.BaseModel, metaclass=_SpecMeta):
         >>> Area(n=4, tau="10 ms").replace(n=8).n
         8
         """
-        data = self.model_dump(mode="python", exclude_unset=False, round_trip=True)
+        data = self.model_dump(mode="json")
         data.update(changes)
         return type(self).from_dict(data, where=type(self).__name__)

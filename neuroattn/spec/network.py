@@ -61,7 +61,7 @@ class NetworkSpec(SpecModel):
                 if isinstance(area, Area):
                     if area.name not in (None, name):
                         raise SpecProblem(f"areas.{name}.name: differs from its key (got {area.name!r})")
-                    area = area.model_dump(round_trip=True)
+                    area = area if area.name == name else area.model_copy(update={"name": name})
                 elif isinstance(area, dict) and area.get("name") not in (None, name):
                     raise SpecProblem(f"areas.{name}.name: differs from its key (got {area['name']!r})")
                 out[name] = {**area, "name": name} if isinstance(area, dict) else area

@@ -1,0 +1,124 @@
+"""BatchParams → one explicit `brian2.Network`: a NeuronGroup per area (K·n units), couplings, monitors.
+
+Every object gets its own ``dt`` and ``namespace``; nothing reads Brian2's default clock or the
+caller's namespace.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import brian2
+import numpy as np
+
+from neuroattn.engine.batch import BatchParams
+from neuroattn.engine.coupling import Coupling, StepOperation, add_synapses
+from neuroattn.engine.equations import area_equations
+from neuroattn.engine.noise import OUProcess
+from neuroattn.exceptions import BuildError
+
+COUPLINGS = ("auto", "matmul", "synapses")
+
+
+@dataclass
+class BuiltNetwork:
+    """What the simulator needs after building: the network and handles into it."""
+
+    network: brian2.Network
+    groups: dict[str, brian2.NeuronGroup]
+    monitors: dict[str, brian2.StateMonitor]
+    params: BatchParams
+    n_steps: int
+    dt: float
+    coupling: str
+
+
+def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
+    """Every within-area competition and every projection, as couplings."""
+    out = []
+    for name, area in params.areas.items():
+        if area.weights is not None:
+            out.append(Coupling(f"{name}_competition", name, name, "lat", area.weights))
+    for p, proj in enumerate(params.spec.projections):
+        out.append(Coupling(proj.name, proj.source, proj.target, f"in_{p}", params.projections[p],
+                            int(round(proj.delay / dt))))
+    return out
+
+
+def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequence[int], target: str,
+                  coupling: str = "auto", record: Sequence[str] = ("u", "r", "I"),
+                  record_every: Optional[int] = 1) -> BuiltNetwork:
+    """Build the Brian2 network for `params` (call inside `engine.device.use_target`).
+
+    Parameters
+    ----------
+    dt : float
+        Step in seconds. `n_steps` is the number of steps the run will take (for envelopes and noise).
+    seeds : sequence of int
+        One noise seed per point.
+    coupling : {'auto', 'matmul', 'synapses'}
+        'auto' is 'matmul' on runtime targets and 'synapses' on cpp_standalone.
+    record : variables to monitor every `record_every` steps; ``record_every=None`` records nothing.
+    """
+    if coupling not in COUPLINGS:
+        raise BuildError(f"coupling: must be one of {', '.join(COUPLINGS)} (got {coupling!r})")
+    standalone = target == "cpp_standalone"
+    if coupling == "auto":
+        coupling = "synapses" if standalone else "matmul"
+    if standalone and coupling == "matmul":
+        raise BuildError("coupling: 'matmul' needs a runtime target (numpy or cython), not cpp_standalone")
+    spec, K = params.spec, params.n_points
+    couplings = couplings_of(params, dt)
+    if coupling == "synapses":
+        delayed = next((c for c in couplings if c.delay_steps), None)
+        if delayed is not None:
+            raise BuildError(f"projections[{delayed.name}].delay: delays need coupling='matmul' on a runtime "
+                             "target (Brian2's summed variables cannot be delayed)")
+    bdt = dt * brian2.second
+    groups, noises, objects = {}, [], []
+    for name, area in params.areas.items():
+        eqs = area_equations(spec, name, noise_as_function=standalone)
+        namespace = {}
+        for s, stim in enumerate(spec.stimuli):
+            if stim.area != name:
+                continue
+            namespace[f"env_{s}"] = brian2.TimedArray(stim.envelope(n_steps, dt), dt=bdt, name=f"env_{s}")
+            if stim.noise is not None:
+                process = OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], dt)
+                if standalone:
+                    namespace[f"eta_{s}_values"] = brian2.TimedArray(process.trajectory(n_steps), dt=bdt,
+                                                                     name=f"eta_{s}_values")
+                else:
+                    noises.append((process, s))
+        try:
+            group = brian2.NeuronGroup(K * area.n, eqs.text, method="euler", namespace=namespace, dt=bdt,
+                                       name=f"area_{name}")
+        except Exception as err:  # Brian2 rejects the equations: say which area, keep its reason
+            raise BuildError(f"areas.{name}: Brian2 cannot build this area ({err})") from err
+        group.tau = area.tau.ravel() * brian2.second
+        group.u = area.u0.ravel()
+        values = {"baseline": area.baseline, **{f"f_{k}": v for k, v in area.transfer.items()},
+                  **area.competition}
+        values.update({f"amp_{s}": params.amplitudes[s] for s, st in enumerate(spec.stimuli) if st.area == name})
+        for const in eqs.constants:
+            setattr(group, const, values[const].ravel())
+        groups[name] = group
+    objects += groups.values()
+
+    noise_views = [(proc, groups[spec.stimuli[s].area].variables[f"eta_{s}"].get_value()) for proc, s in noises]
+    if coupling == "synapses":
+        objects += add_synapses(couplings, groups, K, bdt)
+        matmul = []
+    else:
+        matmul = couplings
+    if matmul or noise_views:
+        step = StepOperation(matmul, groups, K, noise_views)
+        objects.append(brian2.NetworkOperation(step, dt=bdt, when="start", order=-10, name="neuroattn_step"))
+
+    monitors = {}
+    if record_every is not None and record:
+        for name, group in groups.items():
+            monitors[name] = brian2.StateMonitor(group, list(record), record=True, dt=record_every * bdt,
+                                                 when="start", order=0, name=f"monitor_{name}")
+        objects += monitors.values()
+    return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, coupling)

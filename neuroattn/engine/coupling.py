@@ -1,0 +1,96 @@
+"""Couplings: ``target_var = W @ r_source`` for competition (``lat``) and projections (``in_<p>``).
+
+Two implementations, chosen per network:
+
+- ``matmul`` (runtime targets): one `network_operation` per step, at ``start`` before the monitors,
+  does a BLAS product per coupling on views of the groups' arrays (and advances the OU noise and the
+  delay lines). DESIGN.md measured this at ~1.2x a plain numpy loop.
+- ``synapses`` (any target, the only one for ``cpp_standalone``): a `Synapses` object per coupling
+  with a summed variable; only non-zero weights become synapses.
+
+``r`` is a ``constant over dt`` subexpression, so it is evaluated once per step at ``before_start``;
+either way a coupling reads f(u) of the current step, exactly as a plain Euler loop does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import brian2
+import numpy as np
+
+from neuroattn.engine.noise import OUProcess
+
+
+@dataclass
+class Coupling:
+    """``var`` of area ``target`` receives ``weights @ r`` of area ``source`` (delayed by ``delay_steps``)."""
+
+    name: str
+    source: str
+    target: str
+    var: str
+    weights: np.ndarray  # (n_t, n_s) shared by all points, or (K, n_t, n_s)
+    delay_steps: int = 0
+
+
+class StepOperation:
+    """The per-step Python work of a runtime network: couplings, delay lines and noise."""
+
+    def __init__(self, couplings, groups, n_points, noises: list[tuple[OUProcess, np.ndarray]]):
+        self._noises = noises
+        self._step = 0
+        self._jobs = []
+        for c in couplings:
+            live = groups[c.source].variables["r"].get_value().reshape(n_points, -1)
+            out = groups[c.target].variables[c.var].get_value().reshape(n_points, -1)
+            batched = c.weights.ndim == 3
+            w = np.ascontiguousarray(c.weights if batched else c.weights.T)
+            line = np.empty((c.delay_steps + 1,) + live.shape) if c.delay_steps else None
+            self._jobs.append((live, line, c.delay_steps, w, out[..., None] if batched else out, batched))
+
+    def __call__(self):
+        step = self._step
+        for live, line, d, w, out, batched in self._jobs:
+            src = live
+            if d:  # a ring of d+1 steps of r; before the start it holds r(0)
+                if step == 0:
+                    line[:] = live
+                else:
+                    line[step % (d + 1)] = live
+                src = line[(step - d) % (d + 1)]
+            if batched:  # (K, n_t, n_s) @ (K, n_s, 1)
+                np.matmul(w, src[..., None], out=out)
+            else:
+                np.matmul(src, w, out=out)
+        if step > 0:
+            for process, view in self._noises:
+                view[:] = process.advance()
+        self._step += 1
+
+
+def add_synapses(couplings, groups, n_points: int, dt) -> list:
+    """One `Synapses` object per coupling, with the block-diagonal batch structure."""
+    objects = []
+    for c in couplings:
+        w = c.weights if c.weights.ndim == 3 else c.weights[None]
+        post, pre = np.nonzero(np.any(w != 0, axis=0))
+        n_t, n_s = w.shape[1:]
+        syn = brian2.Synapses(groups[c.source], groups[c.target],
+                              model=f"w : 1 (constant)\n{c.var}_post = w*r_pre : 1 (summed)",
+                              namespace={}, dt=dt, name=f"syn_{_identifier(c.name)}")
+        if len(pre):
+            k = np.repeat(np.arange(n_points), len(pre))
+            syn.connect(i=np.tile(pre, n_points) + k * n_s, j=np.tile(post, n_points) + k * n_t)
+            syn.w = np.broadcast_to(w[:, post, pre], (n_points, len(pre))).ravel()
+        objects.append(syn)
+    return objects
+
+
+def _identifier(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name)
+
+
+def delay_unsupported(couplings) -> Optional[Coupling]:
+    """The first delayed coupling, if any (Synapses summed variables cannot be delayed)."""
+    return next((c for c in couplings if c.delay_steps), None)

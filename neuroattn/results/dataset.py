@@ -1,0 +1,66 @@
+"""The result schema: an `xarray.Dataset` with dims ``time`` and ``unit`` (and ``point`` for batches).
+
+=========  ===============================  =============================================
+name       dims                             meaning
+=========  ===============================  =============================================
+u          ([point,] time, unit)            state
+r          ([point,] time, unit)            rate, f(u)
+I          ([point,] time, unit)            external input (baseline + stimuli + noise)
+u_final    ([point,] unit)                  state at the end of the run
+r_final    ([point,] unit)                  f(u_final)
+diverged   ([point])                        the run ran away (non-finite or > 1e6)
+area       (unit) coordinate                area of each unit
+index      (unit) coordinate                position of the unit inside its area
+feature    (unit) coordinate                preferred feature of the unit
+time       (time) coordinate                seconds
+=========  ===============================  =============================================
+
+Times are in seconds (``attrs['units']``); provenance sits in ``Dataset.attrs``.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Optional
+
+import numpy as np
+import xarray as xr
+
+from neuroattn.spec import NetworkSpec
+
+_DESCRIPTIONS = {"u": "state u", "r": "rate r = f(u)", "I": "external input (baseline, stimuli, noise)",
+                 "u_final": "state at the end of the run", "r_final": "rate at the end of the run"}
+
+
+def unit_coords(spec: NetworkSpec) -> dict[str, tuple]:
+    """The ``unit`` coordinates (``area``, ``index``, ``feature``) of a spec's network."""
+    areas = np.concatenate([[name] * a.n for name, a in spec.areas.items()]).astype(str)
+    index = np.concatenate([np.arange(a.n) for a in spec.areas.values()])
+    feature = np.concatenate([a.feature_values() for a in spec.areas.values()])
+    return {"unit": ("unit", np.arange(spec.n_units)), "area": ("unit", areas),
+            "index": ("unit", index), "feature": ("unit", feature)}
+
+
+def make_dataset(spec: NetworkSpec, *, times: Optional[np.ndarray], traces: Mapping[str, np.ndarray],
+                 finals: Mapping[str, np.ndarray], diverged: np.ndarray,
+                 attrs: Mapping[str, object], point_coords: Optional[Mapping[str, tuple]] = None) -> xr.Dataset:
+    """Assemble a batch result; arrays carry a leading point axis: traces (K, T, N), finals (K, N)."""
+    coords = unit_coords(spec)
+    if times is not None:
+        coords["time"] = ("time", np.asarray(times, float), {"units": "s", "long_name": "time"})
+    data = {}
+    for var, arr in traces.items():
+        data[var] = (("point", "time", "unit"), arr, {"long_name": _DESCRIPTIONS.get(var, var)})
+    for var, arr in finals.items():
+        data[var] = (("point", "unit"), arr, {"long_name": _DESCRIPTIONS.get(var, var)})
+    data["diverged"] = (("point",), np.asarray(diverged, bool),
+                        {"long_name": "dynamics ran away (non-finite or above the divergence limit)"})
+    ds = xr.Dataset(data, coords=coords, attrs=dict(attrs))
+    if point_coords:
+        ds = ds.assign_coords({k: ("point", np.asarray(v)) for k, v in point_coords.items()})
+    return ds
+
+
+def squeeze_point(ds: xr.Dataset) -> xr.Dataset:
+    """A one-point batch as a single-run result: no ``point`` dim, ``diverged`` as an attribute too."""
+    out = ds.isel(point=0, drop=True)
+    out.attrs["diverged"] = int(bool(out["diverged"]))
+    return out

@@ -1,0 +1,43 @@
+"""Saving and loading results as NetCDF (``.nc``) or Zarr (``.zarr``), chosen by the file suffix."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Union
+
+import xarray as xr
+
+from neuroattn.exceptions import NeuroAttnError
+
+FORMATS = {".nc": "netcdf", ".zarr": "zarr"}
+
+
+def result_format(path: Union[str, os.PathLike]) -> str:
+    """'netcdf' or 'zarr' from the suffix of `path`; anything else is an error."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise NeuroAttnError(f"out: result files end in .nc (NetCDF) or .zarr (Zarr) (got {str(path)!r})")
+    return FORMATS[suffix]
+
+
+def save(result: xr.Dataset, path: Union[str, os.PathLike]) -> Path:
+    """Write `result` to `path` (overwriting); returns the path."""
+    path = Path(path)
+    if result_format(path) == "netcdf":
+        result.to_netcdf(path, engine="netcdf4")
+    else:
+        result.to_zarr(path, mode="w", consolidated=True)
+    return path
+
+
+def load(path: Union[str, os.PathLike]) -> xr.Dataset:
+    """Read a result written by `save`, fully into memory."""
+    path = Path(path)
+    fmt = result_format(path)
+    if not path.exists():
+        raise NeuroAttnError(f"result: no such file {str(path)!r}")
+    if fmt == "netcdf":
+        with xr.open_dataset(path, engine="netcdf4") as ds:
+            return ds.load()
+    with xr.open_zarr(path, consolidated=True) as ds:
+        return ds.load()
