@@ -1,6 +1,6 @@
 """Results: the Dataset schema, provenance, and NetCDF/Zarr input and output."""
 from neuroattn.results.dataset import make_dataset, squeeze_point, unit_coords
-from neuroattn.results.io import load, save
+from neuroattn.results.io import load, result_format_check, save
 from neuroattn.results.provenance import provenance, versions
 
-__all__ = ["make_dataset", "squeeze_point", "unit_coords", "load", "save", "provenance", "versions"]
+__all__ = ["make_dataset", "squeeze_point", "unit_coords", "load", "save", "result_format_check", "provenance", "versions"]

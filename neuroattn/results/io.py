@@ -20,6 +20,14 @@ def result_format(path: Union[str, os.PathLike]) -> str:
     return FORMATS[suffix]
 
 
+def result_format_check(path: Union[str, os.PathLike]) -> None:
+    """Fail early (before a long run) if `path` is not a result file name, or its folder is missing."""
+    result_format(path)
+    parent = Path(path).resolve().parent
+    if not parent.is_dir():
+        raise NeuroAttnError(f"out: the folder {str(parent)!r} does not exist")
+
+
 def save(result: xr.Dataset, path: Union[str, os.PathLike]) -> Path:
     """Write `result` to `path` (overwriting); returns the path."""
     path = Path(path)

@@ -1,0 +1,5 @@
+import sys
+
+from neuroattn.cli import main
+
+sys.exit(main())

@@ -1,0 +1,84 @@
+"""The ``neuroattn`` command: thin argument parsing over the public API.
+
+Errors about user input print one line, ``neuroattn: error: <message>``, and exit with status 2;
+nothing is written to ``--out`` then.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from neuroattn.exceptions import NeuroAttnError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="neuroattn", description="Simulate attention as "
+                                     "competition-inhibition dynamics across cortical areas (Brian2).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="simulate a model file and save the result")
+    run.add_argument("spec", help="model YAML file")
+    run.add_argument("--duration", required=True, help="model time, e.g. 2s or '500 ms'")
+    run.add_argument("--out", required=True, help="result file, .nc (NetCDF) or .zarr")
+    run.add_argument("--dt", default="0.1 ms", help="Euler step (default 0.1 ms)")
+    run.add_argument("--seed", type=int, default=None, help="noise seed (default: drawn and stored)")
+    run.add_argument("--record-every", default="1", help="trace interval: steps (10) or a time (1ms)")
+    run.add_argument("--target", default=None, choices=("numpy", "cython", "cpp_standalone"),
+                     help="Brian2 code-generation target (default numpy)")
+    run.add_argument("--plot", default=None, help="also save activity traces as PNG")
+    run.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
+    sub.add_parser("info", help="print versions and the active code-generation target")
+    return parser
+
+
+def _record_every(text: str):
+    return int(text) if text.strip().isdigit() else text
+
+
+def _run(args) -> int:
+    import neuroattn
+    from neuroattn.results import result_format_check, save
+
+    out = Path(args.out)
+    result_format_check(out)
+    if args.plot and not args.plot.lower().endswith(".png"):
+        raise NeuroAttnError(f"plot: the figure is saved as PNG, so the name must end in .png (got {args.plot!r})")
+    spec = neuroattn.load_spec(args.spec)
+    result = neuroattn.simulate(spec, args.duration, dt=args.dt, seed=args.seed,
+                                record_every=_record_every(args.record_every), target=args.target,
+                                progress=False if args.quiet else None)
+    save(result, out)
+    if args.plot:
+        from neuroattn.plotting import traces
+
+        fig = traces(result)
+        fig.savefig(args.plot, dpi=120)
+    if not args.quiet:
+        flag = "  DIVERGED" if result.attrs.get("diverged") else ""
+        print(f"{spec.name}: {result.sizes['unit']} units, {result.attrs['duration']:g} s model time "
+              f"in {result.attrs['wall_time']:.2f} s -> {out}{' + ' + args.plot if args.plot else ''}{flag}")
+    return 0
+
+
+def _info() -> int:
+    from neuroattn.engine import resolve_target
+    from neuroattn.results import versions
+
+    for name, version in versions().items():
+        print(f"{name:10s} {version}")
+    print(f"{'target':10s} {resolve_target(None)} (set NEUROATTN_TARGET or --target to change)")
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args) if args.command == "run" else _info()
+    except NeuroAttnError as err:
+        print(f"neuroattn: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

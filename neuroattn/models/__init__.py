@@ -1,0 +1,29 @@
+"""Factories returning ready specs; the YAML files in the top-level ``models/`` folder mirror them."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from neuroattn.spec import Area, NetworkSpec, ReLU, Seed, Stimulus, Uniform
+
+
+def seed_competition(n: int = 4, beta: float = 0.6, w: float = -0.3,
+                     amplitude: Sequence[float] | None = None, tau: str = "10 ms") -> NetworkSpec:
+    """One area obeying the seed equation with uniform weights ``w`` (``models/seed_competition.yaml``).
+
+    With the defaults, inhibitory ``w=-0.3`` and ``beta=0.6`` put the area in the winner-take-all
+    regime: the difference mode grows at rate ``(-1 - w - beta*n*w)/tau`` = 2/s.
+
+    Examples
+    --------
+    >>> seed_competition().areas["V1"].competition.beta
+    0.6
+    """
+    amplitude = [1.0 - 0.02 * k for k in range(n)] if amplitude is None else list(amplitude)
+    return NetworkSpec(
+        name="seed-competition",
+        areas={"V1": Area(n=n, tau=tau, transfer=ReLU(),
+                          competition=Seed(beta=beta, weights=Uniform(value=w), include_self=True))},
+        stimuli=[Stimulus(area="V1", amplitude=amplitude)])
+
+
+__all__ = ["seed_competition"]
