@@ -82,7 +82,8 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         for s, stim in enumerate(spec.stimuli):
             if stim.area != name:
                 continue
-            namespace[f"env_{s}"] = brian2.TimedArray(stim.envelope(n_steps, dt), dt=bdt, name=f"env_{s}")
+            if not stim.always_on:
+                namespace[f"env_{s}"] = brian2.TimedArray(stim.envelope(n_steps, dt), dt=bdt, name=f"env_{s}")
             if stim.noise is not None:
                 process = OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], dt)
                 if standalone:

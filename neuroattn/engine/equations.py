@@ -86,7 +86,7 @@ def area_equations(spec: NetworkSpec, name: str, *, noise_as_function: bool = Fa
     """Brian2 equations for area `name`.
 
     Stimulus ``s`` contributes ``env_s(t)*(amp_s + eta_s)``; ``env_s`` is a TimedArray in the group's
-    namespace. Noise ``eta_s`` is a state variable written each step by the engine's network
+    namespace, left out for stimuli that are always on. Noise ``eta_s`` is a state variable written each step by the engine's network
     operation, or (``noise_as_function=True``, for standalone) a TimedArray ``eta_s(t, i)``.
     """
     area = spec.areas[name]
@@ -100,10 +100,9 @@ def area_equations(spec: NetworkSpec, name: str, *, noise_as_function: bool = Fa
         if stim.area != name:
             continue
         constants.append(f"amp_{s}")
-        if stim.noise is None:
-            inputs.append(f"env_{s}(t)*amp_{s}")
-        else:
-            inputs.append(f"env_{s}(t)*(amp_{s} + eta_{s})")
+        drive = f"amp_{s}" if stim.noise is None else f"(amp_{s} + eta_{s})"
+        inputs.append(drive if stim.always_on else f"env_{s}(t)*{drive}")
+        if stim.noise is not None:
             if noise_as_function:
                 lines.append(f"eta_{s} = eta_{s}_values(t, i) : 1")
             else:

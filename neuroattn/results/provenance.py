@@ -6,7 +6,7 @@ import platform
 from importlib import metadata
 
 import neuroattn
-from neuroattn.spec import NetworkSpec, dump_spec, spec_hash
+from neuroattn.spec import NetworkSpec, spec_hash, spec_text
 
 
 def versions() -> dict[str, str]:
@@ -22,7 +22,7 @@ def versions() -> dict[str, str]:
 
 def provenance(spec: NetworkSpec, **extra) -> dict[str, object]:
     """Attributes for a result of `spec`: the spec as YAML, its hash, versions, time, and `extra`."""
-    attrs = {"title": f"neuroattn simulation of {spec.name}", "spec": dump_spec(spec),
+    attrs = {"title": f"neuroattn simulation of {spec.name}", "spec": spec_text(spec),
              "spec_hash": spec_hash(spec),
              "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     attrs.update({f"{k}_version": v for k, v in versions().items()})

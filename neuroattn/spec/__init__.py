@@ -1,7 +1,7 @@
 """Specs: pure, frozen, validated data describing a network. No brian2 here."""
 from neuroattn.spec.area import Area, FeatureAxis
 from neuroattn.spec.competition import Divisive, Lateral, Seed
-from neuroattn.spec.io import dump_spec, load_spec, spec_hash, spec_to_dict
+from neuroattn.spec.io import dump_spec, load_spec, spec_hash, spec_text, spec_to_dict
 from neuroattn.spec.network import NetworkSpec
 from neuroattn.spec.projection import Projection
 from neuroattn.spec.stimulus import Bump, OUNoise, Stimulus
@@ -10,4 +10,4 @@ from neuroattn.spec.weights import Gaussian, Matrix, Random, Uniform
 
 __all__ = ["Area", "FeatureAxis", "Seed", "Lateral", "Divisive", "NetworkSpec", "Projection",
            "Stimulus", "Bump", "OUNoise", "Sigmoid", "ReLU", "Linear", "Expression", "Uniform",
-           "Matrix", "Gaussian", "Random", "load_spec", "dump_spec", "spec_hash", "spec_to_dict"]
+           "Matrix", "Gaussian", "Random", "load_spec", "dump_spec", "spec_hash", "spec_text", "spec_to_dict"]

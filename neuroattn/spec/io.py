@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Union
@@ -11,7 +10,14 @@ import yaml
 
 from neuroattn.exceptions import SpecError
 from neuroattn.spec.network import NetworkSpec
+from neuroattn.spec.weights import Matrix
 
+
+#: libyaml's C implementations when PyYAML was built with them (much faster on large matrices).
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Above this many matrix entries `spec_text` writes JSON (valid YAML) instead of block YAML.
+LARGE_SPEC = 10_000
 
 #: Fields that tag a union member; a compact dump keeps them even where they equal the default.
 _TAGS = ("kind", "model")
@@ -26,7 +32,7 @@ def _keep_tags(compact, full):
                 compact.update({tag: full[tag], **rest})
         for key, value in compact.items():
             _keep_tags(value, full.get(key))
-    elif isinstance(compact, list) and isinstance(full, list):
+    elif isinstance(compact, list) and isinstance(full, list) and compact and isinstance(compact[0], dict):
         for c, f in zip(compact, full):
             _keep_tags(c, f)
 
@@ -48,10 +54,27 @@ def dump_spec(spec: NetworkSpec, path: Union[str, os.PathLike, None] = None) -> 
 
     ``load_spec(dump_spec(spec)) == spec`` holds for every spec.
     """
-    text = yaml.safe_dump(spec_to_dict(spec), sort_keys=False, default_flow_style=None, width=100)
+    text = yaml.dump(spec_to_dict(spec), Dumper=_Dumper, sort_keys=False, default_flow_style=None, width=100)
     if path is not None:
         Path(path).write_text(text)
     return text
+
+
+def _matrix_entries(spec: NetworkSpec) -> int:
+    patterns = [a.competition.weights for a in spec.areas.values() if a.competition is not None]
+    patterns += [p.weights for p in spec.projections]
+    return sum(len(w.value) * len(w.value[0]) for w in patterns if isinstance(w, Matrix))
+
+
+def spec_text(spec: NetworkSpec) -> str:
+    """Text that `load_spec` reads back to `spec`: YAML, or for large specs JSON (JSON is YAML).
+
+    Writing a dense 1000x1000 weight matrix as YAML takes seconds even with libyaml; pydantic's
+    JSON serialiser takes a fraction of one. Results store this text as provenance.
+    """
+    if _matrix_entries(spec) > LARGE_SPEC:
+        return spec.model_dump_json()
+    return dump_spec(spec)
 
 
 def load_spec(source: Union[str, os.PathLike, dict]) -> NetworkSpec:
@@ -81,7 +104,7 @@ def load_spec(source: Union[str, os.PathLike, dict]) -> NetworkSpec:
         except OSError as err:
             raise SpecError(f"spec file: cannot read {str(path)!r} ({err.strerror})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -93,5 +116,4 @@ def load_spec(source: Union[str, os.PathLike, dict]) -> NetworkSpec:
 
 def spec_hash(spec: NetworkSpec) -> str:
     """A stable hex digest of the spec's content (the same spec always hashes the same)."""
-    blob = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()[:16]

@@ -57,8 +57,10 @@ def parse_time(value: Any) -> float:
 
 def format_time(seconds: float) -> str:
     """The inverse of `parse_time`, exact for every float: ``format_time(0.01) == '10.0 ms'``."""
-    if seconds != 0 and abs(seconds) < 1 and float(repr(seconds * 1e3)) / 1e3 == seconds:
-        return f"{seconds * 1e3!r} ms"
+    candidates = [f"{round(seconds * 1e3, 9)!r} ms", f"{seconds * 1e3!r} ms"] if 0 < abs(seconds) < 1 else []
+    for text in candidates:
+        if parse_time(text) == seconds:
+            return text
     return f"{seconds!r} s"
 
 

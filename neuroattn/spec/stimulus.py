@@ -66,6 +66,11 @@ class Stimulus(SpecModel):
             raise ValueError(f"offset must come after onset (got onset={self.onset} s, offset={self.offset} s)")
         return self
 
+    @property
+    def always_on(self) -> bool:
+        """True when the envelope is 1 throughout (no onset, offset or ramp)."""
+        return self.onset == 0 and self.offset is None and self.ramp == 0
+
     def amplitudes(self, x, period=None) -> np.ndarray:
         """The per-unit amplitude for units with preferred features `x`."""
         if isinstance(self.amplitude, Bump):

@@ -44,7 +44,7 @@ def test_time_accepts_brian2_quantity():
     assert na.Area(n=2, tau=10 * ms).tau == pytest.approx(0.01, rel=1e-15)
 
 
-@pytest.mark.parametrize("seconds", [0.01, 1e-4, 0.1 + 0.2, 2.0, 1 / 3, 123.456])
+@pytest.mark.parametrize("seconds", [0.01, 1e-4, 0.1 + 0.2, 2.0, 1 / 3, 123.456, 13 * 1e-3, 7e-3 + 1e-18])
 def test_format_time_inverts_parse_time(seconds):
     assert parse_time(format_time(seconds)) == seconds
 

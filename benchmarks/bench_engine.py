@@ -1,0 +1,66 @@
+"""Benchmark: one dense N=1000 seed network, 2 s at dt 0.1 ms, neuroattn vs a plain numpy Euler loop.
+
+    python benchmarks/bench_engine.py            # N=1000, T=2 s
+    N=200 T=0.5 python benchmarks/bench_engine.py
+
+Both run in this process on the same weights and inputs; the script checks that they agree to 1e-9
+and prints both wall times and their ratio (target: neuroattn within 1.5x of the numpy loop).
+"""
+import os
+import time
+
+import numpy as np
+
+import neuroattn as na
+
+N = int(os.environ.get("N", 1000))
+T = float(os.environ.get("T", 2.0))
+TARGETS = os.environ.get("TARGETS", "numpy,cython").split(",")
+DT, TAU, BETA = 1e-4, 0.01, 0.5
+
+
+def workload():
+    rng = np.random.default_rng(0)
+    W = rng.uniform(0, 1.0 / N, (N, N))
+    np.fill_diagonal(W, 0.0)
+    I = rng.uniform(0, 1, N)
+    spec = na.NetworkSpec(name=f"dense-seed-{N}", areas={"A": na.Area(
+        n=N, tau=f"{TAU} s", transfer={"kind": "sigmoid", "gain": 4, "threshold": 0.5},
+        competition=na.Seed(beta=BETA, weights=W, include_self=True))},
+        stimuli=[na.Stimulus(area="A", amplitude=I)])
+    return spec, W, I
+
+
+def numpy_loop(W, I):
+    steps = int(round(T / DT))
+    W_off_T = np.ascontiguousarray((W - np.diag(np.diag(W))).T)
+    rs = W.sum(1)
+    u = np.zeros(N)
+    for _ in range(steps):
+        f = 1 / (1 + np.exp(-4 * (u - 0.5)))
+        u += DT / TAU * (-u + f @ W_off_T - BETA * rs * f + I)
+    return u
+
+
+def main():
+    spec, W, I = workload()
+    steps = int(round(T / DT))
+    print(f"workload: seed equation, dense N={N}, {T:g} s at dt={DT * 1e3:g} ms ({steps} steps)")
+    t0 = time.perf_counter()
+    ref = numpy_loop(W, I)
+    t_numpy = time.perf_counter() - t0
+    print(f"numpy Euler loop      : {t_numpy:7.2f} s")
+    for target in TARGETS:
+        na.simulate(spec, "1 ms", record_every=None, target=target)  # warm-up: imports, Cython compile
+        t0 = time.perf_counter()
+        res = na.simulate(spec, f"{T} s", dt=f"{DT} s", record_every=None, target=target, progress=False)
+        t_na = time.perf_counter() - t0
+        err = float(np.max(np.abs(res.u_final.values - ref)))
+        print(f"neuroattn {target:11s} : {t_na:7.2f} s  ratio {t_na / t_numpy:.2f} (target <= 1.5); "
+              f"build + run, max |u - u_numpy| = {err:.1e}")
+        if err > 1e-9:
+            raise SystemExit(f"results differ by {err:.2e} > 1e-9")
+
+
+if __name__ == "__main__":
+    main()
