@@ -14,8 +14,6 @@ either way a coupling reads f(u) of the current step, exactly as a plain Euler l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
-
 import brian2
 import numpy as np
 
@@ -89,8 +87,3 @@ def add_synapses(couplings, groups, n_points: int, dt) -> list:
 
 def _identifier(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name)
-
-
-def delay_unsupported(couplings) -> Optional[Coupling]:
-    """The first delayed coupling, if any (Synapses summed variables cannot be delayed)."""
-    return next((c for c in couplings if c.delay_steps), None)
