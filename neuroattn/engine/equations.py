@@ -12,7 +12,7 @@ A new transfer kind or competition model registers a writer here; nothing else c
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from neuroattn.engine.batch import COMPETITION_CONSTANTS, TRANSFER_FIELDS
 from neuroattn.spec import NetworkSpec
@@ -79,7 +79,6 @@ class AreaEquations:
     text: str
     constants: list[str]  # per-unit (constant) parameters to fill from BatchParams
     coupled: list[str]  # variables written by couplings (lat, in_<p>)
-    noise: list[int] = field(default_factory=list)  # stimuli whose eta_<s> is a state variable
 
 
 def area_equations(spec: NetworkSpec, name: str, *, noise_as_function: bool = False) -> AreaEquations:
@@ -95,7 +94,7 @@ def area_equations(spec: NetworkSpec, name: str, *, noise_as_function: bool = Fa
     lines = ["du/dt = (-u + {rhs})/tau : 1",
              f"r = {transfer_expression(area.transfer)} : 1 (constant over dt)",
              "tau : second (constant)"]
-    inputs, noise = ["baseline"], []
+    inputs = ["baseline"]
     for s, stim in enumerate(spec.stimuli):
         if stim.area != name:
             continue
@@ -107,7 +106,6 @@ def area_equations(spec: NetworkSpec, name: str, *, noise_as_function: bool = Fa
                 lines.append(f"eta_{s} = eta_{s}_values(t, i) : 1")
             else:
                 lines.append(f"eta_{s} : 1")
-                noise.append(s)
     lines.append(f"I = {' + '.join(inputs)} : 1")
     bias = [f"in_{p}" for p, proj in enumerate(spec.projections) if proj.target == name and proj.mode == "bias"]
     gain = [f"in_{p}" for p, proj in enumerate(spec.projections) if proj.target == name and proj.mode == "gain"]
@@ -121,4 +119,4 @@ def area_equations(spec: NetworkSpec, name: str, *, noise_as_function: bool = Fa
     lines[0] = lines[0].format(rhs=competition_rhs(comp, drive))
     lines += [f"{c} : 1 (constant)" for c in constants]
     lines += [f"{v} : 1" for v in coupled]
-    return AreaEquations("\n".join(lines), constants, coupled, noise)
+    return AreaEquations("\n".join(lines), constants, coupled)

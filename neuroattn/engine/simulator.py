@@ -58,7 +58,7 @@ def _as_spec(spec) -> NetworkSpec:
     raise SpecError(f"spec: must be a NetworkSpec, a YAML path or a mapping (got {type(spec).__name__})")
 
 
-def _progress(enabled: Optional[bool], total_steps: int):
+def _progress(enabled: Optional[bool]):
     """A Brian2 report callback showing a tqdm bar; with ``None`` it appears only after 2 s of wall time."""
     if enabled is False:
         return None
@@ -126,7 +126,7 @@ def simulate_batch(specs: Sequence[Union[NetworkSpec, str]], duration, *, dt="0.
                               coupling=coupling, record=record, record_every=every)
         try:
             built.network.run(n_steps * dt_s * brian2.second, namespace={},
-                              report=_progress(progress, n_steps) if target != "cpp_standalone" else
+                              report=_progress(progress) if target != "cpp_standalone" else
                               ("stderr" if progress else None))
             if directory is not None:
                 brian2.device.build(directory=directory, compile=True, run=True, with_output=False)
