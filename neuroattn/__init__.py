@@ -17,6 +17,7 @@ from neuroattn.exceptions import (BuildError, DivergenceWarning, NeuroAttnError,
 from neuroattn.spec import (Area, Bump, Divisive, Expression, FeatureAxis, Gaussian, Lateral, Linear,
                             Matrix, NetworkSpec, OUNoise, Projection, Random, ReLU, Seed, Sigmoid,
                             Stimulus, Uniform, dump_spec, load_spec)
+from neuroattn import models
 
 
 def simulate(spec, duration, **kwargs):
@@ -26,6 +27,13 @@ def simulate(spec, duration, **kwargs):
     return _simulate(spec, duration, **kwargs)
 
 
+def sweep(spec, space, duration, **kwargs):
+    """Run `spec` over a parameter space; see `neuroattn.sweeps.sweep` for every option."""
+    from neuroattn.sweeps import sweep as _sweep
+
+    return _sweep(spec, space, duration, **kwargs)
+
+
 def simulate_batch(specs, duration, **kwargs):
     """Run K specs of one structure as one network; see `neuroattn.engine.simulate_batch`."""
     from neuroattn.engine import simulate_batch as _simulate_batch
@@ -33,7 +41,7 @@ def simulate_batch(specs, duration, **kwargs):
     return _simulate_batch(specs, duration, **kwargs)
 
 
-__all__ = ["simulate", "simulate_batch", "load_spec", "dump_spec", "NetworkSpec", "Area",
+__all__ = ["simulate", "simulate_batch", "sweep", "models", "load_spec", "dump_spec", "NetworkSpec", "Area",
            "FeatureAxis", "Seed", "Lateral", "Divisive", "Projection", "Stimulus", "Bump", "OUNoise",
            "Sigmoid", "ReLU", "Linear", "Expression", "Uniform", "Matrix", "Gaussian", "Random",
            "NeuroAttnError", "SpecError", "BuildError", "SimulationError", "SweepError",

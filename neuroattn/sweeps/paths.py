@@ -1,0 +1,124 @@
+"""Dotted paths into a spec: ``areas.V1.competition.beta``, ``projections[PFC->V1].scale``, ``stimuli[0].amplitude``.
+
+A path walks the spec's plain data (``model_dump(mode='json')``, defaults included): mapping keys after
+dots, list items by position (``stimuli[0]``) or, for projections and stimuli, by name in brackets
+(``projections[PFC->V1]``). Setting values rebuilds only the branches on the path and validates the
+whole spec again, so a bad value fails with the spec's own message.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Iterator, Mapping
+
+from neuroattn.exceptions import SpecError, SweepError
+from neuroattn.spec import NetworkSpec
+
+_TOKEN = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[([^\]]+)\]")
+
+
+def parse_path(path: str) -> list:
+    """Split a dotted path into keys (str) and list selectors (int position or ``'[name]'``)."""
+    if not isinstance(path, str) or not path:
+        raise SweepError(f"space: a parameter path must be a non-empty string (got {path!r})")
+    tokens, pos = [], 0
+    while pos < len(path):
+        m = _TOKEN.match(path, pos)
+        if m is None or (pos == 0 and path.startswith(".")):
+            raise SweepError(f"space: cannot read the path {path!r} at character {pos + 1} "
+                             "(write areas.V1.tau, projections[PFC->V1].scale, stimuli[0].amplitude)")
+        key, sel = m.groups()
+        if key is not None:
+            tokens.append(key)
+        else:
+            sel = sel.strip()
+            tokens.append(int(sel) if sel.lstrip("-").isdigit() else f"[{sel}]")
+        pos = m.end()
+    return tokens
+
+
+def _child(node: Any, token) -> tuple[bool, Any, Any]:
+    """(found, key into node, child) for one token."""
+    if isinstance(node, dict) and isinstance(token, str) and not token.startswith("["):
+        return (token in node), token, node.get(token)
+    if isinstance(node, list):
+        if isinstance(token, int):
+            ok = -len(node) <= token < len(node)
+            return ok, token, node[token] if ok else None
+        if isinstance(token, str) and token.startswith("["):
+            name = token[1:-1]
+            for k, item in enumerate(node):
+                if isinstance(item, dict) and item.get("name") == name:
+                    return True, k, item
+    return False, None, None
+
+
+def leaf_paths(data: Any, prefix: str = "") -> Iterator[str]:
+    """Every settable path in plain spec data (numbers, strings, lists of numbers, null fields)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from leaf_paths(value, f"{prefix}.{key}" if prefix else key)
+    elif isinstance(data, list) and data and all(isinstance(v, dict) for v in data):
+        for k, item in enumerate(data):
+            label = f"[{item['name']}]" if prefix == "projections" and item.get("name") else f"[{k}]"
+            yield from leaf_paths(item, prefix + label)
+    else:
+        yield prefix
+
+
+def get_value(data: Mapping, path: str) -> Any:
+    """The value at `path` in plain spec data; `SweepError` naming close paths when there is none."""
+    node = data
+    for token in parse_path(path):
+        found, _, node = _child(node, token)
+        if not found:
+            raise SweepError(unknown_path_message(data, path))
+    return node
+
+
+def unknown_path_message(data: Mapping, path: str) -> str:
+    valid = list(leaf_paths(data))
+    close = difflib.get_close_matches(path, valid, n=3, cutoff=0.5)
+    hint = f"; closest: {', '.join(close)}" if close else f"; valid paths include {', '.join(valid[:4])}"
+    return f"space: no parameter {path!r} in the spec{hint}"
+
+
+def set_values(data: Mapping, values: Mapping[str, Any]) -> dict:
+    """A copy of `data` with each path set; only the branches on the paths are copied."""
+    out = dict(data)
+    for path, value in values.items():
+        tokens = parse_path(path)
+        node, parent_copy = data, out
+        for depth, token in enumerate(tokens):
+            found, key, child = _child(node, token)
+            if not found:
+                raise SweepError(unknown_path_message(data, path))
+            if depth == len(tokens) - 1:
+                parent_copy[key] = value
+                break
+            if isinstance(child, (dict, list)):
+                existing = parent_copy[key]
+                copy = (dict(existing) if isinstance(existing, dict) else list(existing)) \
+                    if existing is child else existing
+                parent_copy[key] = copy
+                node, parent_copy = child, copy
+            else:
+                raise SweepError(unknown_path_message(data, path))
+    return out
+
+
+def apply(base: Mapping, values: Mapping[str, Any]) -> NetworkSpec:
+    """The spec with `values` set at their paths, validated; a bad value is a `SweepError`."""
+    try:
+        return NetworkSpec.from_dict(set_values(base, values))
+    except SpecError as err:
+        shown = ", ".join(f"{p}={v!r}" for p, v in values.items())
+        raise SweepError(f"space: the point ({shown}) gives an invalid spec: {err}") from None
+
+
+def spec_data(spec: NetworkSpec) -> dict:
+    """The plain data paths walk: the full dump, defaults included."""
+    return spec.model_dump(mode="json")
+
+
+__all__ = ["parse_path", "get_value", "set_values", "apply", "leaf_paths", "spec_data"]

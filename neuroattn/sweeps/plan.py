@@ -1,0 +1,149 @@
+"""A sweep's plan: the points, how they are chunked, and how one chunk is computed.
+
+The plan is plain picklable data, shipped as is to worker processes and Dask workers. A chunk is a
+contiguous range of points; inside it, points that share a network structure run as one batched
+Brian2 network (`neuroattn.simulate_batch`), so a chunk mixing structures (a swept delay, say) still
+works, as several batches.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+import xarray as xr
+
+from neuroattn.exceptions import DivergenceWarning, SweepError
+from neuroattn.sweeps.paths import apply
+
+#: Per-point metrics a sweep can store, each computed per area from `neuroattn.analysis`.
+METRICS = ("wta_index", "winner", "regime", "selection_latency", "mean_rate", "max_rate")
+#: Metrics that need rate traces; a sweep records them internally when no traces are stored.
+NEEDS_TRACES = ("selection_latency", "regime")
+#: Samples of the internal traces used by those metrics, over the whole run.
+METRIC_SAMPLES = 200
+
+
+def metric_values(result: xr.Dataset, name: str, area: str) -> xr.DataArray:
+    """One per-point metric of `area` (see `METRICS`) from a batch result."""
+    from neuroattn import analysis
+
+    if name == "wta_index":
+        return analysis.wta_index(result, area)
+    if name == "winner":
+        return analysis.winner(result, area)
+    if name == "regime":
+        return analysis.regime_codes(analysis.classify_regime(result, area))
+    if name == "selection_latency":
+        return analysis.selection_latency(result, area)
+    if name == "mean_rate":
+        return analysis.area_rates(result, area).mean("unit")
+    if name == "max_rate":
+        return analysis.area_rates(result, area).max("unit")
+    raise SweepError(f"metrics: unknown metric {name!r} (known: {', '.join(METRICS)})")
+
+
+@dataclass
+class SweepPlan:
+    """Everything needed to compute any chunk of a sweep, independently of the others."""
+
+    base: dict  # the spec's plain data (paths.spec_data)
+    columns: dict  # swept path -> list of per-point values
+    seeds: list  # per-point noise seed
+    duration: float  # seconds
+    dt: float
+    n_steps: int
+    record_every: Optional[int]  # trace interval in steps; None keeps no traces
+    variables: tuple  # traced variables
+    final: bool  # keep u_final / r_final
+    metrics: tuple
+    metric_areas: tuple
+    chunk_size: int
+    target: Optional[str] = None
+    describe: dict = field(default_factory=dict)  # the space, for provenance
+
+    @property
+    def n_points(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def n_chunks(self) -> int:
+        return math.ceil(self.n_points / self.chunk_size)
+
+    def chunk_slice(self, index: int) -> slice:
+        return slice(index * self.chunk_size, min((index + 1) * self.chunk_size, self.n_points))
+
+    def point_values(self, k: int) -> dict:
+        return {p: v[k] for p, v in self.columns.items()}
+
+    def spec(self, k: int):
+        return apply(self.base, self.point_values(k))
+
+    @property
+    def trace_times(self) -> Optional[np.ndarray]:
+        if self.record_every is None:
+            return None
+        return np.arange(0, self.n_steps, self.record_every) * self.dt
+
+    def identity(self) -> str:
+        """A hash of everything that decides the stored numbers and their layout."""
+        key = {"base": self.base, "columns": self.columns, "seeds": self.seeds, "duration": self.duration,
+               "dt": self.dt, "record_every": self.record_every, "variables": list(self.variables),
+               "final": self.final, "metrics": list(self.metrics), "metric_areas": list(self.metric_areas),
+               "chunk_size": self.chunk_size}
+        return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+
+    def run_chunk(self, index: int) -> xr.Dataset:
+        """Simulate chunk `index`; a Dataset over its points (diverged points hold NaN)."""
+        from neuroattn.engine import simulate_batch
+        from neuroattn.engine.batch import structure_key
+        from neuroattn.spec.quantities import format_time
+
+        sl = self.chunk_slice(index)
+        ks = list(range(sl.start, sl.stop))
+        specs = [self.spec(k) for k in ks]
+        groups: dict = {}
+        for pos, spec in enumerate(specs):
+            groups.setdefault(structure_key(spec), []).append(pos)
+        internal = self.record_every is None and any(m in NEEDS_TRACES for m in self.metrics)
+        every = self.record_every or (max(1, self.n_steps // METRIC_SAMPLES) if internal else None)
+        record = tuple(dict.fromkeys(self.variables + (("r",) if internal else ())))
+        parts = []
+        for positions in groups.values():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DivergenceWarning)
+                res = simulate_batch([specs[p] for p in positions], format_time(self.duration),
+                                     dt=format_time(self.dt),
+                                     seed=[self.seeds[ks[p]] for p in positions], record_every=every,
+                                     record=record if every else (), target=self.target, progress=False)
+            res = res.drop_vars("seed", errors="ignore").assign_coords(point=[ks[p] for p in positions])
+            parts.append(self._finish(res, internal))
+        out = xr.concat(parts, dim="point", data_vars="all", coords="minimal", compat="override",
+                        join="override") if len(parts) > 1 else parts[0]
+        return out.sortby("point")
+
+    def _finish(self, res: xr.Dataset, internal: bool) -> xr.Dataset:
+        """Metrics, NaN for diverged points, and only the variables the sweep keeps."""
+        metrics = {}
+        for name in self.metrics:
+            for area in self.metric_areas:
+                values = metric_values(res, name, area)
+                metrics[f"{name}_{area}"] = values.drop_vars([c for c in values.coords if c != "point"])
+        keep = [v for v in self.variables if self.record_every] + (["u_final", "r_final"] if self.final else [])
+        out = res[keep + ["diverged"]].assign(metrics)
+        bad = out["diverged"].values
+        if bad.any():
+            for var in keep:
+                out[var] = out[var].where(~out["diverged"])
+            for var in metrics:
+                if np.issubdtype(out[var].dtype, np.floating):
+                    out[var] = out[var].where(~out["diverged"])
+        out.attrs = {}
+        return out.drop_vars([c for c in out.coords if c not in ("point", "time", "unit")])
+
+
+__all__ = ["SweepPlan", "METRICS", "metric_values"]

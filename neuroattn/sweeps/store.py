@@ -1,0 +1,198 @@
+"""The sweep store: a Zarr group laid out along ``point``, written chunk by chunk.
+
+Layout: dims ``point`` (with the swept values and ``seed`` as coordinates), ``unit`` (with ``area``,
+``index``, ``feature``), ``time`` when traces are kept, and ``chunk``. Every variable is chunked along
+``point`` so that a sweep chunk covers whole Zarr chunks; each sweep chunk is written once with an
+xarray region write, and then ``chunk_done[i]`` is set in its own Zarr chunk. Workers therefore never
+write the same Zarr chunk and need no locks, and a chunk whose ``chunk_done`` is unset (a worker was
+killed while writing it) is simply computed and written again on resume.
+
+The store is created in a temporary folder next to its path and renamed into place, so a store at
+the path always has complete metadata, including ``attrs['sweep_id']``: a hash of the spec, the points,
+the seeds, the recording and the chunking. A rerun with another id is refused.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+import numpy as np
+import xarray as xr
+
+from neuroattn.exceptions import SweepError
+from neuroattn.sweeps.plan import SweepPlan
+
+#: Target size of one Zarr chunk of trace data.
+CHUNK_BYTES = 32 * 2**20
+
+
+def _point_chunk(chunk_size: int, bytes_per_point: int) -> int:
+    """The largest divisor of `chunk_size` whose Zarr chunk stays under `CHUNK_BYTES`."""
+    best = 1
+    for d in range(1, chunk_size + 1):
+        if chunk_size % d == 0 and d * bytes_per_point <= CHUNK_BYTES:
+            best = d
+    return best
+
+
+def template(plan: SweepPlan, spec, attrs: dict) -> tuple[xr.Dataset, dict]:
+    """The store's full layout as lazy arrays, and the Zarr encoding (chunks) of each variable."""
+    import dask.array as da
+
+    from neuroattn.results.dataset import unit_coords
+
+    K, N = plan.n_points, spec.n_units
+    coords = dict(unit_coords(spec))
+    coords["point"] = ("point", np.arange(K))
+    coords["seed"] = ("point", np.asarray(plan.seeds, np.int64))
+    for path, values in plan.columns.items():
+        coords[path] = ("point", _coordinate(values))
+    times = plan.trace_times
+    data, encoding = {}, {}
+    c = plan.chunk_size
+    if times is not None:
+        coords["time"] = ("time", times, {"units": "s"})
+        T = len(times)
+        pc = _point_chunk(c, T * N * 8)
+        tc = T if pc * T * N * 8 <= CHUNK_BYTES else max(1, CHUNK_BYTES // (N * 8))
+        for var in plan.variables:
+            data[var] = da.full((K, T, N), np.nan, chunks=(pc, tc, N))
+            data[var] = (("point", "time", "unit"), data[var])
+            encoding[var] = {"chunks": (pc, tc, N)}
+    if plan.final:
+        for var in ("u_final", "r_final"):
+            data[var] = (("point", "unit"), da.full((K, N), np.nan, chunks=(c, N)))
+            encoding[var] = {"chunks": (c, N)}
+    data["diverged"] = (("point",), da.zeros(K, dtype=bool, chunks=c))
+    encoding["diverged"] = {"chunks": (c,)}
+    for name in plan.metrics:
+        for area in plan.metric_areas:
+            dtype = {"winner": np.int64, "regime": np.int8}.get(name, np.float64)
+            fill = -1 if np.issubdtype(dtype, np.integer) else np.nan
+            data[f"{name}_{area}"] = (("point",), da.full(K, fill, dtype=dtype, chunks=c))
+            encoding[f"{name}_{area}"] = {"chunks": (c,)}
+    data["chunk_done"] = (("chunk",), da.zeros(plan.n_chunks, dtype=bool, chunks=1))
+    encoding["chunk_done"] = {"chunks": (1,)}
+    return xr.Dataset(data, coords=coords, attrs=attrs), encoding
+
+
+def _coordinate(values: list) -> np.ndarray:
+    """Swept values as a coordinate: numbers stay numbers; times become seconds; lists become JSON text."""
+    from neuroattn.spec.quantities import parse_time
+
+    if all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in values):
+        return np.asarray(values, float)
+    if all(isinstance(v, str) for v in values):
+        try:
+            return np.asarray([parse_time(v) for v in values], float)
+        except ValueError:
+            return np.asarray(values, str)
+    return np.asarray([json.dumps(v) for v in values], str)
+
+
+class SweepStore:
+    """A Zarr sweep store at `path` for `plan`: create it, or reopen it to resume."""
+
+    def __init__(self, path, plan: SweepPlan):
+        self.path = Path(path)
+        self.plan = plan
+
+    def open(self, spec, attrs: dict, *, overwrite: bool = False) -> "SweepStore":
+        """Create the store, or check that an existing one belongs to this sweep."""
+        if self.path.exists() and overwrite:
+            shutil.rmtree(self.path)
+        if self.path.exists():
+            self._check_identity()
+            return self
+        if not self.path.resolve().parent.is_dir():
+            raise SweepError(f"store: the folder {str(self.path.resolve().parent)!r} does not exist")
+        ds, encoding = template(self.plan, spec, attrs)
+        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            ds.to_zarr(tmp, mode="w", compute=False, encoding=encoding, consolidated=True, zarr_format=2)
+            os.replace(tmp, self.path)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        return self
+
+    def _check_identity(self) -> None:
+        try:
+            stored = xr.open_zarr(self.path, consolidated=None)
+        except Exception as err:  # not a Zarr store at all
+            raise SweepError(f"store: {str(self.path)!r} exists and is not a sweep store ({err}); "
+                             "choose another path or pass overwrite=True") from None
+        with stored:
+            sweep_id = stored.attrs.get("sweep_id")
+            old_spec, old_space = stored.attrs.get("spec_hash"), stored.attrs.get("space")
+        if sweep_id == self.plan.identity():
+            return
+        if sweep_id is None:
+            raise SweepError(f"store: {str(self.path)!r} exists and was not written by a neuroattn sweep; "
+                             "choose another path or pass overwrite=True")
+        what = []
+        from neuroattn.spec import NetworkSpec, spec_hash
+
+        if old_spec != spec_hash(NetworkSpec.from_dict(self.plan.base)):
+            what.append("the spec")
+        if old_space != json.dumps(self.plan.describe, sort_keys=True, default=str):
+            what.append("the space")
+        reason = " and ".join(what) or "the seeds, duration, recording or chunk size"
+        raise SweepError(f"store: {str(self.path)!r} holds a different sweep ({reason} differ); refusing to "
+                         "mix them. Use a new store path, or overwrite=True (--overwrite) to start over")
+
+    def done(self) -> np.ndarray:
+        """Which chunks are complete."""
+        with xr.open_zarr(self.path, consolidated=None) as ds:
+            return ds["chunk_done"].values.astype(bool)
+
+    def write_chunk(self, index: int, chunk: xr.Dataset) -> None:
+        """Write chunk `index`'s points to their region, then mark the chunk done."""
+        sl = self.plan.chunk_slice(index)
+        out = chunk.drop_vars(list(chunk.coords))
+        out.to_zarr(self.path, region={"point": sl}, consolidated=False)
+        flag = xr.Dataset({"chunk_done": (("chunk",), np.ones(1, bool))})
+        flag.to_zarr(self.path, region={"chunk": slice(index, index + 1)}, consolidated=False)
+
+    def dataset(self) -> xr.Dataset:
+        """The store, opened lazily (dask-backed)."""
+        return xr.open_zarr(self.path, consolidated=None)
+
+
+def open_sweep(path) -> xr.Dataset:
+    """Open a sweep store lazily; `Dataset.load()` reads it into memory.
+
+    Examples
+    --------
+    >>> ds = open_sweep("results.zarr")                          # doctest: +SKIP
+    >>> ds.wta_index_V1.to_dataframe()                           # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SweepError(f"store: no such sweep store {str(path)!r}")
+    ds = xr.open_zarr(path, consolidated=None)
+    if "sweep_id" not in ds.attrs:
+        raise SweepError(f"store: {str(path)!r} was not written by a neuroattn sweep")
+    return ds
+
+
+def metrics_table(ds: xr.Dataset):
+    """The per-point variables (metrics, ``diverged``) with the swept values, as a pandas DataFrame."""
+    names = [v for v in ds.data_vars if ds[v].dims == ("point",)]
+    return ds[names].reset_coords([c for c in ds.coords if ds[c].dims == ("point",) and c != "point"]) \
+        .to_dataframe()
+
+
+def export_netcdf(ds: xr.Dataset, path) -> Path:
+    """Write a sweep (store or in-memory result) to NetCDF."""
+    path = Path(path)
+    if path.suffix.lower() != ".nc":
+        raise SweepError(f"netcdf: the file name must end in .nc (got {str(path)!r})")
+    ds.load().to_netcdf(path, engine="netcdf4")
+    return path
+
+
+__all__ = ["SweepStore", "open_sweep", "metrics_table", "export_netcdf", "template"]
+
