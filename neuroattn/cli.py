@@ -28,6 +28,19 @@ def _parser() -> argparse.ArgumentParser:
                      help="Brian2 code-generation target (default numpy)")
     run.add_argument("--plot", default=None, help="also save activity traces as PNG")
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
+    sw = sub.add_parser("sweep", help="run a parameter sweep file into a resumable Zarr store")
+    sw.add_argument("sweep", help="sweep YAML file (model, space, duration, record, backend)")
+    sw.add_argument("--out", required=True, help="Zarr store (.zarr); rerunning resumes it")
+    sw.add_argument("--backend", choices=("batched", "processes", "dask"), default=None,
+                    help="override the file's backend")
+    sw.add_argument("--workers", type=int, default=None, help="worker processes (processes, local dask)")
+    sw.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
+    sw.add_argument("--chunk-size", type=int, default=None, help="points per chunk")
+    sw.add_argument("--target", default=None, choices=("numpy", "cython", "cpp_standalone"),
+                    help="Brian2 code-generation target")
+    sw.add_argument("--netcdf", default=None, help="also export the finished sweep to this .nc file")
+    sw.add_argument("--overwrite", action="store_true", help="replace a store of a different sweep")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
     sub.add_parser("info", help="print versions and the active code-generation target")
     return parser
 
@@ -61,6 +74,35 @@ def _run(args) -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    import time
+
+    from neuroattn.sweeps import export_netcdf, sweep
+    from neuroattn.sweeps.config import load_sweep
+
+    spec, space, kwargs = load_sweep(args.sweep)
+    if args.backend is not None:
+        kwargs["backend"] = args.backend
+        if args.backend != "dask":
+            kwargs["scheduler"] = None
+    for option in ("workers", "scheduler", "chunk_size", "target"):
+        if getattr(args, option) is not None:
+            kwargs[option] = getattr(args, option)
+    if args.scheduler is not None:
+        kwargs["backend"] = "dask"
+    duration = kwargs.pop("duration")
+    started = time.perf_counter()
+    ds = sweep(spec, space, duration, store=args.out, progress=not args.quiet, overwrite=args.overwrite,
+               **kwargs)
+    if args.netcdf:
+        export_netcdf(ds, args.netcdf)
+    if not args.quiet:
+        n, bad = ds.sizes["point"], int(ds["diverged"].sum())
+        print(f"{spec.name}: {n} points ({bad} diverged) in {time.perf_counter() - started:.1f} s -> "
+              f"{args.out}{' + ' + args.netcdf if args.netcdf else ''}")
+    return 0
+
+
 def _info() -> int:
     from neuroattn.engine import resolve_target
     from neuroattn.results import versions
@@ -74,7 +116,7 @@ def _info() -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _run(args) if args.command == "run" else _info()
+        return {"run": _run, "sweep": _sweep}.get(args.command, lambda _: _info())(args)
     except NeuroAttnError as err:
         print(f"neuroattn: error: {err}", file=sys.stderr)
         return 2

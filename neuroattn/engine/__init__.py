@@ -1,13 +1,31 @@
 """The engine: the only package code that imports brian2. Spec → Network → run → Dataset."""
+import signal as _signal
 import sys as _sys
+import threading as _threading
 
-_hook = _sys.excepthook
-import brian2 as _brian2  # noqa: E402  (imported here once, so the hook below can be restored)
 
-# Importing brian2 replaces sys.excepthook with one that calls every uncaught error "a bug in Brian 2",
-# including neuroattn's own errors about user input. Put the previous hook back.
-_sys.excepthook = _hook
-from neuroattn.engine.device import TARGETS, resolve_target
-from neuroattn.engine.simulator import DIVERGENCE_LIMIT, simulate, simulate_batch
+def _import_brian2():
+    """Import brian2 without its two side effects that break neuroattn.
+
+    Importing brian2 replaces sys.excepthook with one that calls every uncaught error "a bug in
+    Brian 2", including neuroattn's own errors about user input; the previous hook is put back. It
+    also installs a SIGINT handler, which Python allows only in the main thread; Dask runs tasks in
+    worker threads, so there the handler is skipped.
+    """
+    hook = _sys.excepthook
+    install = _signal.signal
+    if _threading.current_thread() is not _threading.main_thread():
+        _signal.signal = lambda *args, **kwargs: None
+    try:
+        import brian2
+    finally:
+        _signal.signal = install
+        _sys.excepthook = hook
+    return brian2
+
+
+_brian2 = _import_brian2()
+from neuroattn.engine.device import TARGETS, resolve_target  # noqa: E402
+from neuroattn.engine.simulator import DIVERGENCE_LIMIT, simulate, simulate_batch  # noqa: E402
 
 __all__ = ["simulate", "simulate_batch", "TARGETS", "resolve_target", "DIVERGENCE_LIMIT"]

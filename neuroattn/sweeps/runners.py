@@ -13,6 +13,7 @@ without one, they return the chunk's Dataset to this process.
 """
 from __future__ import annotations
 
+import threading
 import time
 from typing import Callable, Iterable, Optional
 
@@ -22,12 +23,16 @@ from neuroattn.exceptions import SweepError
 from neuroattn.sweeps.plan import SweepPlan
 
 BACKENDS = ("batched", "processes", "dask")
+#: Brian2 keeps global device state and is not thread-safe; a Dask worker with several threads
+#: computes its chunks one at a time.
+_BRIAN2_LOCK = threading.Lock()
 
 
 def compute_chunk(plan: SweepPlan, index: int, store_path: Optional[str]):
     """Compute one chunk; write it to the store (and return a summary) or return the Dataset."""
     started = time.perf_counter()
-    chunk = plan.run_chunk(index)
+    with _BRIAN2_LOCK:
+        chunk = plan.run_chunk(index)
     if store_path is None:
         return index, chunk
     from neuroattn.sweeps.store import SweepStore

@@ -25,15 +25,15 @@ CHUNK_UNITS = 100_000
 CHUNK_TRACE_BYTES = 256 * 2**20
 
 
-def _record(record, record_every, variables) -> tuple[Optional[int], tuple, bool]:
-    """(trace interval as given, traced variables, keep final state) from the user's options."""
+def _record(record, record_every, variables) -> tuple[Optional[int], tuple]:
+    """(trace interval as given, traced variables) from the user's options."""
     if record not in ("final", "traces"):
         raise SweepError(f"record: must be 'final' (final state only) or 'traces' (got {record!r})")
     variables = tuple(variables)
     bad = [v for v in variables if v not in ("u", "r", "I")]
     if bad:
         raise SweepError(f"variables: can trace u, r, I (got {bad[0]!r})")
-    return (record_every if record == "traces" else None), variables, True
+    return (record_every if record == "traces" else None), variables
 
 
 def _default_chunk(n_points: int, n_units: int, trace_bytes: int, workers: int) -> int:
@@ -55,7 +55,7 @@ def _git_revision() -> Optional[str]:
 
 def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: Union[int, Sequence[int]] = 0,
               record: str = "final", record_every=1, variables: Sequence[str] = ("u", "r"),
-              metrics: Sequence[str] = (), metric_areas: Optional[Sequence[str]] = None,
+              final: bool = True, metrics: Sequence[str] = (), metric_areas: Optional[Sequence[str]] = None,
               chunk_size: Optional[int] = None, target: Optional[str] = None, workers: int = 1) -> SweepPlan:
     """Check every option and the first point, and lay out the sweep's points and chunks."""
     from neuroattn.engine.simulator import run_settings
@@ -64,7 +64,9 @@ def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: 
     columns = space.columns()
     for path in columns:
         get_value(base, path)  # unknown paths fail here, naming the closest valid ones
-    every, variables, final = _record(record, record_every, variables)
+    every, variables = _record(record, record_every, variables)
+    if not final and every is None and not metrics:
+        raise SweepError("record: keeps nothing (final=False, no traces, no metrics)")
     try:
         dt_s, n_steps, every = run_settings(duration, dt, every)
     except NeuroAttnError as err:
@@ -101,7 +103,7 @@ def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: 
 
 def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence], duration, *,
           dt="0.1 ms", seeds: Union[int, Sequence[int]] = 0, record: str = "final", record_every=1,
-          variables: Sequence[str] = ("u", "r"), metrics: Sequence[str] = (),
+          variables: Sequence[str] = ("u", "r"), final: bool = True, metrics: Sequence[str] = (),
           metric_areas: Optional[Sequence[str]] = None, store=None, backend: str = "batched",
           chunk_size: Optional[int] = None, workers: Optional[int] = None, scheduler: Optional[str] = None,
           target: Optional[str] = None, progress: Optional[bool] = True, overwrite: bool = False) -> xr.Dataset:
@@ -117,7 +119,9 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
     seeds : int or list of int
         Noise seeds. A list is its own axis: every point runs once per seed. Every point's noise
         depends only on its seed, never on its chunk or backend.
-    record : 'final' (final state only) or 'traces' (also ``variables`` every `record_every`).
+    record : 'final' (final state only) or 'traces' (also ``variables`` every `record_every`
+        steps, or a time such as ``'1 ms'``).
+    final : keep ``u_final`` and ``r_final`` (set False to keep only traces and/or metrics).
     metrics : per-point metrics from `neuroattn.analysis` to store per area of `metric_areas`
         (default every area): ``wta_index``, ``winner``, ``regime`` (codes into
         `neuroattn.analysis.REGIMES`), ``selection_latency``, ``mean_rate``, ``max_rate``.
@@ -152,7 +156,7 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
     target = resolve_target(target)
     n_workers = 1 if backend == "batched" else (workers or cpu_count())
     plan = make_plan(spec, space, duration, dt=dt, seeds=seeds, record=record, record_every=record_every,
-                     variables=variables, metrics=metrics, metric_areas=metric_areas, chunk_size=chunk_size,
+                     variables=variables, final=final, metrics=metrics, metric_areas=metric_areas, chunk_size=chunk_size,
                      target=target, workers=n_workers)
     attrs = _attrs(spec, space, plan, target)
     chunks: dict[int, xr.Dataset] = {}

@@ -1,0 +1,92 @@
+"""Sweep files: the YAML that ``neuroattn sweep SWEEP.yaml --out results.zarr`` runs.
+
+.. code-block:: yaml
+
+    model: ../models/seed_competition.yaml     # relative to this file
+    space:
+      grid:
+        areas.V1.competition.beta: {linspace: [0, 4, 200]}
+    seeds: [0, 1, 2]                            # optional; each point runs once per seed
+    duration: 2 s
+    dt: 0.1 ms
+    record:
+      final: true                               # keep u_final and r_final
+      traces_every: null                        # or steps (10) or a time (1 ms) to keep traces
+      variables: [r]
+      metrics: [wta_index, winner, regime]
+      areas: [V1]                               # metric areas (default all)
+    backend: batched                            # or processes, dask
+    chunk_size: 50
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+import yaml
+from pydantic import Field, PositiveInt
+
+from neuroattn.exceptions import SpecError, SweepError
+from neuroattn.spec.base import SpecModel
+
+
+class RecordConfig(SpecModel):
+    """What each point keeps: final state, traces every k steps (or a time), per-point metrics."""
+
+    final: bool = True
+    traces_every: Optional[Union[PositiveInt, str]] = None
+    variables: list[Literal["u", "r", "I"]] = Field(default_factory=lambda: ["u", "r"])
+    metrics: list[str] = Field(default_factory=list)
+    areas: Optional[list[str]] = None
+
+
+class SweepConfig(SpecModel):
+    """A sweep file (see the module docstring)."""
+
+    model: str
+    space: dict[str, Any]
+    seeds: Union[int, list[int]] = 0
+    duration: str
+    dt: str = "0.1 ms"
+    record: RecordConfig = Field(default_factory=RecordConfig)
+    backend: Literal["batched", "processes", "dask"] = "batched"
+    chunk_size: Optional[PositiveInt] = None
+    workers: Optional[PositiveInt] = None
+    scheduler: Optional[str] = None
+    target: Optional[Literal["numpy", "cython", "cpp_standalone"]] = None
+
+
+def load_sweep(path) -> tuple[Any, Any, dict]:
+    """(spec, space, keyword arguments for `neuroattn.sweep`) from a sweep file."""
+    from neuroattn.spec import load_spec
+    from neuroattn.sweeps.space import from_config
+
+    path = Path(path)
+    if not path.is_file():
+        raise SweepError(f"sweep file: no such file {str(path)!r}")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise SweepError(f"sweep file {str(path)!r}: not valid YAML ({err})") from None
+    try:
+        config = SweepConfig.from_dict(data, where=path.name)
+    except SpecError as err:
+        raise SweepError(f"sweep file {str(path)!r}: {err}") from None
+    model = Path(config.model)
+    if not model.is_absolute():
+        model = path.parent / model
+    if not model.is_file():
+        raise SweepError(f"sweep file {str(path)!r}: model: no such file {str(model)!r}")
+    spec = load_spec(model)
+    space = from_config(config.space)
+    rec = config.record
+    kwargs = dict(dt=config.dt, seeds=config.seeds, final=rec.final, metrics=rec.metrics,
+                  metric_areas=rec.areas, backend=config.backend, chunk_size=config.chunk_size,
+                  workers=config.workers, scheduler=config.scheduler, target=config.target)
+    if rec.traces_every is not None:
+        every = rec.traces_every
+        kwargs.update(record="traces", record_every=every, variables=rec.variables)
+    return spec, space, {"duration": config.duration, **kwargs}
+
+
+__all__ = ["SweepConfig", "RecordConfig", "load_sweep"]
