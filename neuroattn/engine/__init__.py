@@ -25,6 +25,9 @@ def _import_brian2():
 
 
 _brian2 = _import_brian2()
+# The simulator detects run-away dynamics itself (per batch point, as a DivergenceWarning and the
+# `diverged` flag); Brian2's own "invalid values" log line would repeat it once per network.
+_brian2.BrianLogger.suppress_name("invalid_values")
 from neuroattn.engine.device import TARGETS, resolve_target  # noqa: E402
 from neuroattn.engine.simulator import DIVERGENCE_LIMIT, simulate, simulate_batch  # noqa: E402
 

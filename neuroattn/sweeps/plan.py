@@ -142,6 +142,8 @@ class SweepPlan:
             for var in metrics:
                 if np.issubdtype(out[var].dtype, np.floating):
                     out[var] = out[var].where(~out["diverged"])
+                elif var.startswith("winner_"):
+                    out[var] = out[var].where(~out["diverged"], -1)
         out.attrs = {}
         return out.drop_vars([c for c in out.coords if c not in ("point", "time", "unit")])
 
