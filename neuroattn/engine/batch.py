@@ -82,33 +82,59 @@ class BatchParams:
 TRANSFER_FIELDS = {"sigmoid": ("gain", "threshold"), "relu": ("threshold",), "linear": ("slope",),
                    "expression": ()}
 #: Per-unit constants of each competition model (see `competition_arrays`).
-COMPETITION_CONSTANTS = {"seed": ("beta", "rs"), "lateral": ("alpha", "beta"), "divisive": ("beta", "sigma")}
+COMPETITION_CONSTANTS = {"seed": ("brs",), "lateral": ("alpha", "beta"), "divisive": ("beta", "sigma")}
 
 
-def competition_arrays(spec: NetworkSpec, name: str) -> tuple[dict[str, np.ndarray], Optional[np.ndarray]]:
+class MatrixCache:
+    """Weight matrices already computed in this batch, keyed by the identity of the spec objects they
+    come from. Sweeps build their points from one spec and reuse every sub-model a point does not
+    change, so K points sharing one 1000x1000 pattern compute (and store) its matrix once."""
+
+    def __init__(self):
+        self._hits: dict[tuple, tuple] = {}
+
+    def get(self, sources: tuple, extra: tuple, compute):
+        key = tuple(id(s) for s in sources) + extra
+        hit = self._hits.get(key)
+        if hit is None or any(a is not b for a, b in zip(hit[0], sources)):
+            hit = (sources, compute())  # the sources stay referenced, so their ids stay unique
+            self._hits[key] = hit
+        return hit[1]
+
+
+def competition_arrays(spec: NetworkSpec, name: str, cache: Optional[MatrixCache] = None
+                       ) -> tuple[dict[str, np.ndarray], Optional[np.ndarray]]:
     """Per-unit competition constants (n,) and the weight matrix the coupling uses, for one spec.
 
     ``seed`` and ``lateral`` couple through ``W`` with a zero diagonal (their lateral sums skip j = i);
-    ``seed`` also gets ``rs`` (the row sums of its beta term); ``divisive`` pools through the full ``W``.
+    ``seed`` gets ``brs``, beta times the row sums of its beta term (one constant, one multiply less
+    per step); ``divisive`` pools through the full ``W``.
     """
     area = spec.areas[name]
     comp = area.competition
     if comp is None:
         return {}, None
-    w = spec.competition_matrix(name)
-    n = area.n
-    if isinstance(comp, Seed):
-        rs = w.sum(axis=1) if comp.include_self else w.sum(axis=1) - np.diag(w)
-        consts = {"beta": np.full(n, comp.beta), "rs": rs}
-    elif isinstance(comp, Lateral):
-        consts = {"alpha": np.full(n, comp.alpha), "beta": np.full(n, comp.beta)}
-    elif isinstance(comp, Divisive):
-        return {"beta": np.full(n, comp.beta), "sigma": np.full(n, comp.sigma)}, w
-    else:  # a new competition model needs its arrays here and a builder in engine/equations.py
+    if not isinstance(comp, (Seed, Lateral, Divisive)):  # a new model needs arrays here and equations
         raise BuildError(f"areas.{name}.competition: no engine support for model {comp.model!r}")
-    w = w.copy()
-    np.fill_diagonal(w, 0.0)
-    return consts, w
+    n = area.n
+
+    def matrices():
+        w = spec.competition_matrix(name)
+        if isinstance(comp, Divisive):
+            return w, None
+        rs = w.sum(axis=1) if getattr(comp, "include_self", True) else w.sum(axis=1) - np.diag(w)
+        w = w.copy()
+        np.fill_diagonal(w, 0.0)
+        return w, rs
+
+    cache = cache or MatrixCache()
+    w, rs = cache.get((comp.weights, area.features), (n, comp.model, getattr(comp, "include_self", None)),
+                      matrices)
+    if isinstance(comp, Seed):
+        return {"brs": comp.beta * rs}, w
+    if isinstance(comp, Lateral):
+        return {"alpha": np.full(n, comp.alpha), "beta": np.full(n, comp.beta)}, w
+    return {"beta": np.full(n, comp.beta), "sigma": np.full(n, comp.sigma)}, w
 
 
 def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
@@ -130,9 +156,10 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
             raise BuildError(f"batch: point {k} differs from point 0 in the structure of its {part}; "
                              "only numbers may differ within one batch")
     areas = {}
+    cache = MatrixCache()
     for name, area in specs[0].areas.items():
         per = [s.areas[name] for s in specs]
-        comps = [competition_arrays(s, name) for s in specs]
+        comps = [competition_arrays(s, name, cache) for s in specs]
         transfer = {f: _stack([np.full(area.n, getattr(a.transfer, f)) for a in per])
                     for f in TRANSFER_FIELDS[area.transfer.kind]}
         areas[name] = AreaParams(
@@ -143,7 +170,13 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
             transfer=transfer,
             competition={c: _stack([consts[c] for consts, _ in comps]) for c in comps[0][0]},
             weights=None if comps[0][1] is None else _shared_or_stacked([w for _, w in comps]))
-    projections = [_shared_or_stacked([s.projection_matrix(s.projections[p]) for s in specs])
+    def projection(s: NetworkSpec, p: int) -> np.ndarray:
+        proj = s.projections[p]
+        tgt, src = s.areas[proj.target], s.areas[proj.source]
+        return cache.get((proj.weights, tgt.features, src.features), (proj.scale, tgt.n, src.n),
+                         lambda: s.projection_matrix(proj))
+
+    projections = [_shared_or_stacked([projection(s, p) for s in specs])
                    for p in range(len(specs[0].projections))]
     amplitudes = [_stack([s.stimulus_amplitudes(s.stimuli[i]) for s in specs])
                   for i in range(len(specs[0].stimuli))]

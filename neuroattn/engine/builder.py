@@ -15,6 +15,7 @@ from neuroattn.engine.batch import BatchParams
 from neuroattn.engine.coupling import Coupling, StepOperation, add_synapses
 from neuroattn.engine.equations import area_equations
 from neuroattn.engine.noise import OUProcess
+from neuroattn.engine.rates import rate_update
 from neuroattn.exceptions import BuildError
 
 COUPLINGS = ("auto", "matmul", "synapses")
@@ -77,7 +78,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     bdt = dt * brian2.second
     groups, noises, objects = {}, [], []
     for name, area in params.areas.items():
-        eqs = area_equations(spec, name, noise_as_function=standalone)
+        eqs = area_equations(spec, name, noise_as_function=standalone, rate_as_state=coupling == "matmul")
         namespace = {}
         for s, stim in enumerate(spec.stimuli):
             if stim.area != name:
@@ -98,7 +99,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
             raise BuildError(f"areas.{name}: Brian2 cannot build this area ({err})") from err
         group.tau = area.tau.ravel() * brian2.second
         group.u = area.u0.ravel()
-        values = {"baseline": area.baseline, **{f"f_{k}": v for k, v in area.transfer.items()},
+        values = {"I0": area.baseline + sum(params.amplitudes[s] for s in eqs.folded), **{f"f_{k}": v for k, v in area.transfer.items()},
                   **area.competition}
         values.update({f"amp_{s}": params.amplitudes[s] for s, st in enumerate(spec.stimuli) if st.area == name})
         for const in eqs.constants:
@@ -106,14 +107,19 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         groups[name] = group
     objects += groups.values()
 
+    rates = []
+    if coupling == "matmul":
+        for name, group in groups.items():
+            rates.append(rate_update(spec.areas[name].transfer, params.areas[name].transfer,
+                                     group.variables["u"].get_value(), group.variables["r"].get_value()))
     noise_views = [(proc, groups[spec.stimuli[s].area].variables[f"eta_{s}"].get_value()) for proc, s in noises]
     if coupling == "synapses":
         objects += add_synapses(couplings, groups, K, bdt)
         matmul = []
     else:
         matmul = couplings
-    if matmul or noise_views:
-        step = StepOperation(matmul, groups, K, noise_views)
+    if matmul or noise_views or rates:
+        step = StepOperation(matmul, groups, K, noise_views, rates)
         objects.append(brian2.NetworkOperation(step, dt=bdt, when="start", order=-10, name="neuroattn_step"))
 
     monitors = {}

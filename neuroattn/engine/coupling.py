@@ -8,12 +8,16 @@ Two implementations, chosen per network:
 - ``synapses`` (any target, the only one for ``cpp_standalone``): a `Synapses` object per coupling
   with a summed variable; only non-zero weights become synapses.
 
-``r`` is a ``constant over dt`` subexpression, so it is evaluated once per step at ``before_start``;
-either way a coupling reads f(u) of the current step, exactly as a plain Euler loop does.
+With ``matmul``, ``r`` is a variable the same operation refreshes from ``u`` first (`engine.rates`);
+with ``synapses`` it is a ``constant over dt`` subexpression, evaluated once per step at
+``before_start``. Either way a coupling reads f(u) of the current step, exactly as a plain Euler
+loop does.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Sequence
+
 import brian2
 import numpy as np
 
@@ -35,8 +39,10 @@ class Coupling:
 class StepOperation:
     """The per-step Python work of a runtime network: couplings, delay lines and noise."""
 
-    def __init__(self, couplings, groups, n_points, noises: list[tuple[OUProcess, np.ndarray]]):
+    def __init__(self, couplings, groups, n_points, noises: list[tuple[OUProcess, np.ndarray]],
+                 rates: Sequence[Callable[[], None]] = ()):
         self._noises = noises
+        self._rates = list(rates)
         self._step = 0
         self._jobs = []
         for c in couplings:
@@ -49,6 +55,8 @@ class StepOperation:
 
     def __call__(self):
         step = self._step
+        for update in self._rates:  # r = f(u) first: everything below reads this step's rates
+            update()
         for live, line, d, w, out, batched in self._jobs:
             src = live
             if d:  # a ring of d+1 steps of r; before the start it holds r(0)

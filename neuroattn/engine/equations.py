@@ -4,7 +4,7 @@ Each area is one NeuronGroup of K·n units obeying::
 
     du/dt = (-u + <competition rhs>)/tau : 1
     r = f(u) : 1 (constant over dt)            # evaluated once per step, before anything reads it
-    I = baseline + sum_s env_s(t)*(amp_s + eta_s) : 1
+    I = I0 + sum_s env_s(t)*(amp_s + eta_s) : 1   # I0: baseline + constant stimuli
     E = (1 + gain inputs) * (I + bias inputs) : 1
 
 A new transfer kind or competition model registers a writer here; nothing else changes.
@@ -59,7 +59,7 @@ def _(comp: None, drive: str) -> str:
 
 @competition_rhs.register
 def _(comp: Seed, drive: str) -> str:
-    return f"lat - beta*rs*r + {drive}"
+    return f"lat - brs*r + {drive}"
 
 
 @competition_rhs.register
@@ -79,10 +79,16 @@ class AreaEquations:
     text: str
     constants: list[str]  # per-unit (constant) parameters to fill from BatchParams
     coupled: list[str]  # variables written by couplings (lat, in_<p>)
+    folded: list[int]  # stimuli (always on, noiseless) summed with the baseline into the constant I0
 
 
-def area_equations(spec: NetworkSpec, name: str, *, noise_as_function: bool = False) -> AreaEquations:
+def area_equations(spec: NetworkSpec, name: str, *, noise_as_function: bool = False,
+                   rate_as_state: bool = False) -> AreaEquations:
     """Brian2 equations for area `name`.
+
+    With ``rate_as_state=True`` the rate ``r`` is a plain variable that the engine's network operation
+    refreshes from ``u`` at the start of every step (vectorised numpy, see `engine.rates`); otherwise
+    it is a ``constant over dt`` subexpression that Brian2 evaluates at the same point of the step.
 
     Stimulus ``s`` contributes ``env_s(t)*(amp_s + eta_s)``; ``env_s`` is a TimedArray in the group's
     namespace, left out for stimuli that are always on. Noise ``eta_s`` is a state variable written each step by the engine's network
@@ -90,13 +96,16 @@ def area_equations(spec: NetworkSpec, name: str, *, noise_as_function: bool = Fa
     """
     area = spec.areas[name]
     comp = area.competition
-    constants = ["baseline"] + [f"f_{k}" for k in TRANSFER_FIELDS[area.transfer.kind]]
+    constants = ["I0"] + [f"f_{k}" for k in TRANSFER_FIELDS[area.transfer.kind]]
     lines = ["du/dt = (-u + {rhs})/tau : 1",
-             f"r = {transfer_expression(area.transfer)} : 1 (constant over dt)",
+             "r : 1" if rate_as_state else f"r = {transfer_expression(area.transfer)} : 1 (constant over dt)",
              "tau : second (constant)"]
-    inputs = ["baseline"]
+    inputs, folded = ["I0"], []
     for s, stim in enumerate(spec.stimuli):
         if stim.area != name:
+            continue
+        if stim.always_on and stim.noise is None:  # constant input: summed into I0 once, at build
+            folded.append(s)
             continue
         constants.append(f"amp_{s}")
         drive = f"amp_{s}" if stim.noise is None else f"(amp_{s} + eta_{s})"
@@ -119,4 +128,4 @@ def area_equations(spec: NetworkSpec, name: str, *, noise_as_function: bool = Fa
     lines[0] = lines[0].format(rhs=competition_rhs(comp, drive))
     lines += [f"{c} : 1 (constant)" for c in constants]
     lines += [f"{v} : 1" for v in coupled]
-    return AreaEquations("\n".join(lines), constants, coupled)
+    return AreaEquations("\n".join(lines), constants, coupled, folded)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, Optional
+
+from pydantic import BaseModel
 
 from neuroattn.exceptions import SpecError, SweepError
 from neuroattn.spec import NetworkSpec
@@ -116,9 +118,73 @@ def apply(base: Mapping, values: Mapping[str, Any]) -> NetworkSpec:
         raise SweepError(f"space: the point ({shown}) gives an invalid spec: {err}") from None
 
 
+def _is_model_container(value) -> bool:
+    if isinstance(value, BaseModel):
+        return True
+    if isinstance(value, (list, tuple)) and value and isinstance(value[0], BaseModel):
+        return True
+    return isinstance(value, dict) and bool(value) and isinstance(next(iter(value.values())), BaseModel)
+
+
+def _rebuild(model: BaseModel, field: str, value) -> BaseModel:
+    """`model` with `field` set to `value`, validated; validated sub-models are reused, not re-checked."""
+    kept = {f: getattr(model, f) for f in type(model).model_fields if f != field
+            and _is_model_container(getattr(model, f))}
+    data = model.model_dump(mode="json", include=set(type(model).model_fields) - set(kept) - {field})
+    data.update(kept)
+    data[field] = value
+    return type(model)(**data)
+
+
+class _Fallback(Exception):
+    """The path leaves the spec's models (into a plain list); use the plain-data route."""
+
+
+def _set_in(node, tokens: list, value):
+    token, rest = tokens[0], tokens[1:]
+    if isinstance(node, BaseModel):
+        if not isinstance(token, str) or token.startswith("[") or token not in type(node).model_fields:
+            raise _Fallback
+        return _rebuild(node, token, value if not rest else _set_in(getattr(node, token), rest, value))
+    if isinstance(node, dict):
+        if token not in node:
+            raise _Fallback
+        return {**node, token: value if not rest else _set_in(node[token], rest, value)}
+    if isinstance(node, list) and node and isinstance(node[0], BaseModel):
+        if isinstance(token, int):
+            index = token
+        else:
+            index = next((k for k, item in enumerate(node) if getattr(item, "name", None) == token[1:-1]), None)
+        if index is None or not -len(node) <= index < len(node):
+            raise _Fallback
+        out = list(node)
+        out[index] = value if not rest else _set_in(node[index], rest, value)
+        return out
+    raise _Fallback
+
+
+def apply_to_spec(spec: NetworkSpec, values: Mapping[str, Any], base: Optional[Mapping] = None) -> NetworkSpec:
+    """Like `apply`, from a validated spec: only the models on each path are rebuilt and checked.
+
+    Sub-models off the paths (a 1000x1000 weight matrix, say) are reused as they are, so a point
+    costs microseconds however large the network; the whole spec's cross-checks still run. A path
+    into a plain list falls back to `apply` on `base` (the spec's plain data).
+    """
+    try:
+        out = spec
+        for path, value in values.items():
+            out = _set_in(out, parse_path(path), value)
+        return out
+    except _Fallback:
+        return apply(spec_data(spec) if base is None else base, values)
+    except SpecError as err:
+        shown = ", ".join(f"{p}={v!r}" for p, v in values.items())
+        raise SweepError(f"space: the point ({shown}) gives an invalid spec: {err}") from None
+
+
 def spec_data(spec: NetworkSpec) -> dict:
     """The plain data paths walk: the full dump, defaults included."""
     return spec.model_dump(mode="json")
 
 
-__all__ = ["parse_path", "get_value", "set_values", "apply", "leaf_paths", "spec_data"]
+__all__ = ["parse_path", "get_value", "set_values", "apply", "apply_to_spec", "leaf_paths", "spec_data"]

@@ -18,7 +18,8 @@ import numpy as np
 import xarray as xr
 
 from neuroattn.exceptions import DivergenceWarning, SweepError
-from neuroattn.sweeps.paths import apply
+from neuroattn.spec import NetworkSpec
+from neuroattn.sweeps.paths import apply_to_spec
 
 #: Per-point metrics a sweep can store, each computed per area from `neuroattn.analysis`.
 METRICS = ("wta_index", "winner", "regime", "selection_latency", "mean_rate", "max_rate")
@@ -65,6 +66,7 @@ class SweepPlan:
     chunk_size: int
     target: Optional[str] = None
     describe: dict = field(default_factory=dict)  # the space, for provenance
+    _base_spec: Optional[object] = field(default=None, repr=False, compare=False)
 
     @property
     def n_points(self) -> int:
@@ -81,7 +83,9 @@ class SweepPlan:
         return {p: v[k] for p, v in self.columns.items()}
 
     def spec(self, k: int):
-        return apply(self.base, self.point_values(k))
+        if self._base_spec is None:
+            self._base_spec = NetworkSpec.from_dict(self.base)
+        return apply_to_spec(self._base_spec, self.point_values(k), self.base)
 
     @property
     def trace_times(self) -> Optional[np.ndarray]:

@@ -140,3 +140,28 @@ def test_sweep_file_errors_name_the_field(tmp_path):
     f.write_text("model: nothere.yaml\nspace: {grid: {a: [1]}}\nduration: 1 s\n")
     with pytest.raises(na.SweepError, match="no such file"):
         load_sweep(f)
+
+
+@pytest.mark.parametrize("values", [
+    {"areas.V1.competition.beta": 1.5},
+    {"areas.PFC.tau": "20 ms", "projections[PFC->V1].scale": 0.3},
+    {"stimuli[cue].amplitude": [0.2, 0.4]},
+    {"stimuli[0].onset": "5 ms", "areas.V1.competition.weights.value": -0.4},
+    {"areas.V1.transfer.gain": 3.0},
+])
+def test_in_object_route_equals_the_plain_data_route(two_area, values):
+    from neuroattn.sweeps.paths import apply_to_spec
+
+    fast = apply_to_spec(two_area, values)
+    assert fast == apply(spec_data(two_area), values)
+    untouched = two_area.areas["PFC"] if "areas.PFC.tau" not in values else two_area.areas["V1"].transfer
+    assert any(x is untouched for x in (fast.areas["PFC"], fast.areas["V1"].transfer))  # reused, not rebuilt
+
+
+def test_in_object_route_keeps_cross_checks(two_area):
+    from neuroattn.sweeps.paths import apply_to_spec
+
+    with pytest.raises(na.SweepError, match="amplitude.*2 units"):
+        apply_to_spec(two_area, {"stimuli[0].amplitude": [1.0, 2.0, 3.0]})
+    with pytest.raises(na.SweepError, match="tau.*positive"):
+        apply_to_spec(two_area, {"areas.PFC.tau": "-1 ms"})
