@@ -6,9 +6,12 @@ from typing import Optional, Sequence
 import numpy as np
 import xarray as xr
 
+CUE_COLOUR = "#9ecae1"
+STIMULUS_COLOUR = "0.88"
+
 
 def traces(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, var: str = "r", axes=None,
-           cmap: str = "viridis", shade_stimuli: bool = True):
+           cmap: str = "viridis", shade_stimuli: bool = True, path=None):
     """Plot `var` over time for each area; returns the Figure.
 
     Parameters
@@ -17,7 +20,10 @@ def traces(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, var: st
     areas : area names to show, in order (default all).
     var : 'r', 'u' or 'I'.
     axes : sequence of Axes, optional; one per area.
-    shade_stimuli : shade the epochs in which each area's stimuli are on.
+    shade_stimuli : shade stimulus epochs (grey, in the panel of the stimulated area) and cue epochs
+        (blue, in every panel: a cue is a stimulus to PFC or one whose name starts with 'cue').
+        Stimuli of zero amplitude (absent in that condition) are not shaded.
+    path : if given, also save the figure there as PNG.
 
     Examples
     --------
@@ -57,18 +63,32 @@ def traces(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, var: st
         for k in range(data.sizes["unit"]):
             ax.plot(t_ms, data.values[:, k], lw=1.2, color=colours((feats[k] - feats.min()) / span))
         if shade_stimuli:
-            for area, on, off in epochs:
-                if area == name:
-                    ax.axvspan(on * 1e3, (off if off is not None else t_ms[-1] / 1e3) * 1e3,
-                               color="0.85", zorder=0, lw=0)
+            end = t_ms[-1] / 1e3 + (t_ms[1] - t_ms[0]) / 1e3 if len(t_ms) > 1 else t_ms[-1] / 1e3
+            for area, on, off, is_cue in epochs:
+                if is_cue or area == name:
+                    ax.axvspan(on * 1e3, (off if off is not None else end) * 1e3, zorder=0, lw=0,
+                               color=CUE_COLOUR if is_cue else STIMULUS_COLOUR, alpha=0.5 if is_cue else 1.0)
         if data.sizes["unit"] <= 8:
             ax.legend([f"{data.feature.values[k]:.3g}" for k in range(data.sizes["unit"])], title="feature",
                       fontsize=7, title_fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         ax.set_ylabel(f"{name}\n{var}")
         ax.spines[["top", "right"]].set_visible(False)
     axes[-1].set_xlabel("time (ms)")
+    if shade_stimuli and epochs:
+        from matplotlib.patches import Patch
+
+        kinds = {is_cue for *_, is_cue in epochs}
+        handles = [Patch(color=CUE_COLOUR, alpha=0.5, label="cue")] if True in kinds else []
+        handles += [Patch(color=STIMULUS_COLOUR, label="stimulus")] if False in kinds else []
+        features = axes[0].get_legend()
+        axes[0].legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=7,
+                       frameon=False)
+        if features is not None:  # a second legend replaces the first unless it is kept as an artist
+            axes[0].add_artist(features)
     fig.suptitle(result.attrs.get("title", ""), fontsize=10)
     fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
     return fig
 
 
@@ -86,4 +106,10 @@ def _stimulus_epochs(result: xr.Dataset):
     from neuroattn.spec import load_spec
 
     spec = load_spec(text)
-    return [(s.area, s.onset, s.offset) for s in spec.stimuli]
+    out = []
+    for s in spec.stimuli:
+        amplitude = spec.stimulus_amplitudes(s)
+        if not np.any(amplitude != 0) and (s.noise is None or s.noise.sigma == 0):
+            continue
+        out.append((s.area, s.onset, s.offset, s.area == "PFC" or (s.name or "").startswith("cue")))
+    return out
