@@ -8,7 +8,10 @@ point for batches and sweeps. The rules, in the order they are applied:
    swings by more than `oscillation_tol` of the area's peak rate and crosses its mean at least
    `min_crossings` times (a slow monotone approach is not an oscillation). Needs ``r`` traces.
 3. ``quiescent``: every rate is below `quiescent_rate`.
-4. ``winner-take-all``: the runner-up's rate is at most `wta_ratio` times the winner's.
+4. ``winner-take-all``: the runner-up's rate is at most `wta_ratio` times the winner's, and, where
+   the result has input traces ``I`` with positive input to both units at the end, at most
+   `wta_ratio` times what their input ratio alone would give (so rates that merely follow unequal
+   inputs are not a selection).
 5. ``coexistence`` (soft competition): otherwise; several units stay active.
 
 For the ``seed`` and ``lateral`` models with uniform weights the labels agree with linear stability:
@@ -49,7 +52,7 @@ def _crossings(x: np.ndarray, h: np.ndarray) -> np.ndarray:
     return np.sum((carried[..., 1:] * carried[..., :-1]) < 0, axis=-1)
 
 
-def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio: float = 0.2,
+def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio: float = 0.5,
                     quiescent_rate: float = 1e-3, runaway_rate: float = 1e3, late_fraction: float = 0.25,
                     oscillation_tol: float = 0.02, min_crossings: int = 3) -> xr.DataArray:
     """Label each run of `result` with one of `REGIMES` (see the module docstring for the rules).
@@ -76,9 +79,18 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
     dims = [d for d in final.dims if d != "unit"]
     labels = np.full(r.shape[:-1], "coexistence", dtype=object)
     with np.errstate(all="ignore"):
-        top = np.sort(np.where(np.isfinite(r), r, np.inf), axis=-1)
+        order = np.argsort(np.where(np.isfinite(r), r, np.inf), axis=-1)
+        top = np.take_along_axis(np.where(np.isfinite(r), r, np.inf), order, axis=-1)
         first, second = top[..., -1], top[..., -2] if r.shape[-1] > 1 else np.zeros(r.shape[:-1])
-        labels[second <= wta_ratio * first] = "winner-take-all"
+        allowed = wta_ratio * first
+        if "I" in result and "time" in result["I"].dims and r.shape[-1] > 1:
+            inputs = area_rates(result, area, var="I")
+            I = np.moveaxis(inputs.values, inputs.dims.index("unit"), -1)
+            i_first = np.take_along_axis(I, order[..., -1:], axis=-1)[..., 0]
+            i_second = np.take_along_axis(I, order[..., -2:-1], axis=-1)[..., 0]
+            ratio = np.where((i_first > 0) & (i_second > 0), np.clip(i_second / i_first, 0, 1), 1.0)
+            allowed = allowed * ratio
+        labels[second <= allowed] = "winner-take-all"
         labels[first < quiescent_rate] = "quiescent"
         if "r" in result and "time" in result["r"].dims and result.sizes["time"] >= 8:
             traces = result["r"].sel(unit=(result.area == area).values).transpose(*dims, "unit", "time")

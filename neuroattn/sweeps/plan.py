@@ -115,7 +115,7 @@ class SweepPlan:
             groups.setdefault(structure_key(spec), []).append(pos)
         internal = self.record_every is None and any(m in NEEDS_TRACES for m in self.metrics)
         every = self.record_every or (max(1, self.n_steps // METRIC_SAMPLES) if internal else None)
-        record = tuple(dict.fromkeys(self.variables + (("r",) if internal else ())))
+        record = tuple(dict.fromkeys(self.variables + (("r", "I") if internal else ())))
         parts = []
         for positions in groups.values():
             with warnings.catch_warnings():
