@@ -5,7 +5,7 @@ caller's namespace.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 import brian2
@@ -32,6 +32,10 @@ class BuiltNetwork:
     n_steps: int
     dt: float
     coupling: str
+    equations: dict = field(default_factory=dict)  # area -> AreaEquations
+    synapses: dict = field(default_factory=dict)  # coupling name -> Synapses (coupling='synapses')
+    noise_arrays: dict = field(default_factory=dict)  # stimulus index -> TimedArray of its noise (standalone)
+    couplings: list = field(default_factory=list)
 
 
 def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
@@ -46,9 +50,20 @@ def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
     return out
 
 
+def group_values(params: BatchParams, name: str, eqs) -> dict[str, np.ndarray]:
+    """Every per-unit value of area `name`'s group (time constants, start state, constants), flat (K*n)."""
+    area, spec = params.areas[name], params.spec
+    values = {"I0": area.baseline + sum(params.amplitudes[s] for s in eqs.folded),
+              **{f"f_{k}": v for k, v in area.transfer.items()}, **area.competition}
+    values.update({f"amp_{s}": params.amplitudes[s] for s, st in enumerate(spec.stimuli) if st.area == name})
+    out = {"tau": area.tau.ravel() * brian2.second, "u": area.u0.ravel()}
+    out.update({const: values[const].ravel() for const in eqs.constants})
+    return out
+
+
 def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequence[int], target: str,
                   coupling: str = "auto", record: Sequence[str] = ("u", "r", "I"),
-                  record_every: Optional[int] = 1) -> BuiltNetwork:
+                  record_every: Optional[int] = 1, dense_synapses: bool = False) -> BuiltNetwork:
     """Build the Brian2 network for `params` (call inside `engine.device.use_target`).
 
     Parameters
@@ -60,6 +75,8 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     coupling : {'auto', 'matmul', 'synapses'}
         'auto' is 'matmul' on runtime targets and 'synapses' on cpp_standalone.
     record : variables to monitor every `record_every` steps; ``record_every=None`` records nothing.
+    dense_synapses : connect every pair, zero weights included, so that other weights (of the same
+        structure) can be set later without rebuilding (`engine.compiled`).
     """
     if coupling not in COUPLINGS:
         raise BuildError(f"coupling: must be one of {', '.join(COUPLINGS)} (got {coupling!r})")
@@ -76,7 +93,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
             raise BuildError(f"projections[{delayed.name}].delay: delays need coupling='matmul' on a runtime "
                              "target (Brian2's summed variables cannot be delayed)")
     bdt = dt * brian2.second
-    groups, noises, objects = {}, [], []
+    groups, noises, objects, equations, timed = {}, [], [], {}, {}
     for name, area in params.areas.items():
         eqs = area_equations(spec, name, noise_as_function=standalone, rate_as_state=coupling == "matmul")
         namespace = {}
@@ -88,8 +105,8 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
             if stim.noise is not None:
                 process = OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], dt)
                 if standalone:
-                    namespace[f"eta_{s}_values"] = brian2.TimedArray(process.trajectory(n_steps), dt=bdt,
-                                                                     name=f"eta_{s}_values")
+                    timed[s] = namespace[f"eta_{s}_values"] = brian2.TimedArray(
+                        process.trajectory(n_steps), dt=bdt, name=f"eta_{s}_values")
                 else:
                     noises.append((process, s))
         try:
@@ -97,14 +114,10 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                                        name=f"area_{name}")
         except Exception as err:  # Brian2 rejects the equations: say which area, keep its reason
             raise BuildError(f"areas.{name}: Brian2 cannot build this area ({err})") from err
-        group.tau = area.tau.ravel() * brian2.second
-        group.u = area.u0.ravel()
-        values = {"I0": area.baseline + sum(params.amplitudes[s] for s in eqs.folded), **{f"f_{k}": v for k, v in area.transfer.items()},
-                  **area.competition}
-        values.update({f"amp_{s}": params.amplitudes[s] for s, st in enumerate(spec.stimuli) if st.area == name})
-        for const in eqs.constants:
-            setattr(group, const, values[const].ravel())
+        for var, value in group_values(params, name, eqs).items():
+            setattr(group, var, value)
         groups[name] = group
+        equations[name] = eqs
     objects += groups.values()
 
     rates = []
@@ -113,8 +126,10 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
             rates.append(rate_update(spec.areas[name].transfer, params.areas[name].transfer,
                                      group.variables["u"].get_value(), group.variables["r"].get_value()))
     noise_views = [(proc, groups[spec.stimuli[s].area].variables[f"eta_{s}"].get_value()) for proc, s in noises]
+    synapses = {}
     if coupling == "synapses":
-        objects += add_synapses(couplings, groups, K, bdt)
+        synapses = add_synapses(couplings, groups, K, bdt, dense=dense_synapses)
+        objects += synapses.values()
         matmul = []
     else:
         matmul = couplings
@@ -128,4 +143,5 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
             monitors[name] = brian2.StateMonitor(group, list(record), record=True, dt=record_every * bdt,
                                                  when="start", order=0, name=f"monitor_{name}")
         objects += monitors.values()
-    return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, coupling)
+    return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, coupling, equations,
+                        synapses, timed, couplings)

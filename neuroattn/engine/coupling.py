@@ -75,21 +75,35 @@ class StepOperation:
         self._step += 1
 
 
-def add_synapses(couplings, groups, n_points: int, dt) -> list:
-    """One `Synapses` object per coupling, with the block-diagonal batch structure."""
-    objects = []
+def synapse_pairs(c: Coupling, dense: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(post, pre) indices within one point: the non-zero weights of any point, or every pair."""
+    w = c.weights if c.weights.ndim == 3 else c.weights[None]
+    if dense:
+        post, pre = np.indices(w.shape[1:])
+        return post.ravel(), pre.ravel()
+    return np.nonzero(np.any(w != 0, axis=0))
+
+
+def synapse_weights(c: Coupling, post: np.ndarray, pre: np.ndarray, n_points: int) -> np.ndarray:
+    """The ``w`` of every synapse, in the order `add_synapses` connects them."""
+    w = c.weights if c.weights.ndim == 3 else c.weights[None]
+    return np.broadcast_to(w[:, post, pre], (n_points, len(pre))).ravel()
+
+
+def add_synapses(couplings, groups, n_points: int, dt, dense: bool = False) -> dict:
+    """One `Synapses` object per coupling (by name), with the block-diagonal batch structure."""
+    objects = {}
     for c in couplings:
-        w = c.weights if c.weights.ndim == 3 else c.weights[None]
-        post, pre = np.nonzero(np.any(w != 0, axis=0))
-        n_t, n_s = w.shape[1:]
+        post, pre = synapse_pairs(c, dense)
+        n_t, n_s = c.weights.shape[-2:]
         syn = brian2.Synapses(groups[c.source], groups[c.target],
                               model=f"w : 1 (constant)\n{c.var}_post = w*r_pre : 1 (summed)",
                               namespace={}, dt=dt, name=f"syn_{_identifier(c.name)}")
         if len(pre):
             k = np.repeat(np.arange(n_points), len(pre))
             syn.connect(i=np.tile(pre, n_points) + k * n_s, j=np.tile(post, n_points) + k * n_t)
-            syn.w = np.broadcast_to(w[:, post, pre], (n_points, len(pre))).ravel()
-        objects.append(syn)
+            syn.w = synapse_weights(c, post, pre, n_points)
+        objects[c.name] = syn
     return objects
 
 

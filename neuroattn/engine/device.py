@@ -29,7 +29,14 @@ def resolve_target(target: str | None) -> str:
 
 @contextlib.contextmanager
 def use_target(target: str):
-    """Run the body with `target` active; yields the standalone build directory (or None)."""
+    """Run the body with `target` active; yields the standalone build directory (or None).
+
+    A compiled network held for sweeps (`engine.compiled`) keeps the standalone device; it is
+    released first, so every other simulation starts from Brian2's runtime device.
+    """
+    from neuroattn.engine.compiled import release_compiled
+
+    release_compiled()
     if target == "cpp_standalone":
         directory = tempfile.mkdtemp(prefix="neuroattn_standalone_")
         brian2.set_device("cpp_standalone", build_on_run=False)

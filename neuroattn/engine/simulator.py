@@ -106,20 +106,10 @@ def simulate_batch(specs: Sequence[Union[NetworkSpec, str]], duration, *, dt="0.
     point_coords : mapping, optional
         Extra coordinates along ``point`` (for example the swept parameter values).
     """
-    specs = [_as_spec(s) for s in specs]
-    dt_s, n_steps, every = run_settings(duration, dt, record_every)
-    bad = [v for v in record if v not in RECORDABLE]
-    if bad:
-        raise SimulationError(f"record: can trace {', '.join(RECORDABLE)} (got {bad[0]!r})")
+    specs, dt_s, n_steps, every, seeds = prepare(specs, duration, dt, record_every, record, seed)
     K = len(specs)
-    if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0])
-    seeds = [int(seed)] * K if np.ndim(seed) == 0 else [int(s) for s in seed]
-    if len(seeds) != K:
-        raise SimulationError(f"seed: needs one seed per point ({K}) (got {len(seeds)})")
     target = resolve_target(target)
     params = batch_params(specs)
-    spec = params.spec
     started = _time.perf_counter()
     with use_target(target) as directory, np.errstate(all="ignore"):
         built = build_network(params, dt=dt_s, n_steps=n_steps, seeds=seeds, target=target,
@@ -136,13 +126,37 @@ def simulate_batch(specs: Sequence[Union[NetworkSpec, str]], duration, *, dt="0.
             raise SimulationError(f"Brian2 failed to run the network ({type(err).__name__}: {err})") from err
         traces, finals, times = _collect(built, record, K)
     wall = _time.perf_counter() - started
+    return assemble(params, seeds, traces, finals, times, dt=dt_s, n_steps=n_steps, every=every,
+                    target=target, coupling=built.coupling, wall=wall, point_coords=point_coords)
+
+
+def prepare(specs, duration, dt, record_every, record, seed):
+    """Checked run settings shared by every way of running a batch."""
+    specs = [_as_spec(s) for s in specs]
+    dt_s, n_steps, every = run_settings(duration, dt, record_every)
+    bad = [v for v in record if v not in RECORDABLE]
+    if bad:
+        raise SimulationError(f"record: can trace {', '.join(RECORDABLE)} (got {bad[0]!r})")
+    K = len(specs)
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0])
+    seeds = [int(seed)] * K if np.ndim(seed) == 0 else [int(s) for s in seed]
+    if len(seeds) != K:
+        raise SimulationError(f"seed: needs one seed per point ({K}) (got {len(seeds)})")
+    return specs, dt_s, n_steps, every, seeds
+
+
+def assemble(params, seeds, traces, finals, times, *, dt, n_steps, every, target, coupling, wall,
+             point_coords=None) -> xr.Dataset:
+    """The batch result: divergence flags (and their warning), provenance, coordinates."""
+    K, spec = params.n_points, params.spec
     diverged = _diverged(traces, finals, K)
     if diverged.any():
         warnings.warn(f"{int(diverged.sum())} of {K} point(s) diverged (|u| > {DIVERGENCE_LIMIT:g} or "
-                      "non-finite); they are flagged in result['diverged']", DivergenceWarning, stacklevel=3)
-    attrs = provenance(spec, seed=seeds[0] if len(set(seeds)) == 1 else None, dt=dt_s,
-                       duration=n_steps * dt_s, record_every=every if every else 0, target=target,
-                       coupling=built.coupling, wall_time=wall, n_points=K)
+                      "non-finite); they are flagged in result['diverged']", DivergenceWarning, stacklevel=4)
+    attrs = provenance(spec, seed=seeds[0] if len(set(seeds)) == 1 else None, dt=dt,
+                       duration=n_steps * dt, record_every=every if every else 0, target=target,
+                       coupling=coupling, wall_time=wall, n_points=K)
     coords = dict(point_coords or {})
     if len(set(seeds)) > 1:
         coords.setdefault("seed", seeds)

@@ -118,12 +118,23 @@ class SweepPlan:
         record = tuple(dict.fromkeys(self.variables + (("r", "I") if internal else ())))
         parts = []
         for positions in groups.values():
+            batch = [specs[p] for p in positions]
+            seeds = [self.seeds[ks[p]] for p in positions]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DivergenceWarning)
-                res = simulate_batch([specs[p] for p in positions], format_time(self.duration),
-                                     dt=format_time(self.dt),
-                                     seed=[self.seeds[ks[p]] for p in positions], record_every=every,
-                                     record=record if every else (), target=self.target, progress=False)
+                if self.target == "cpp_standalone":
+                    # compiled once per structure for `chunk_size` points: pad a short batch, drop the padding
+                    from neuroattn.engine.compiled import simulate_batch_compiled
+
+                    pad = self.chunk_size - len(batch)
+                    res = simulate_batch_compiled(batch + batch[-1:] * pad, format_time(self.duration),
+                                                  dt=format_time(self.dt), seed=seeds + seeds[-1:] * pad,
+                                                  record_every=every, record=record if every else ())
+                    res = res.isel(point=slice(0, len(batch)))
+                else:
+                    res = simulate_batch(batch, format_time(self.duration), dt=format_time(self.dt), seed=seeds,
+                                         record_every=every, record=record if every else (), target=self.target,
+                                         progress=False)
             res = res.drop_vars("seed", errors="ignore").assign_coords(point=[ks[p] for p in positions])
             parts.append(self._finish(res, internal))
         out = xr.concat(parts, dim="point", data_vars="all", coords="minimal", compat="override",

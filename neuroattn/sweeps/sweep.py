@@ -133,7 +133,9 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
     chunk_size : points per chunk (default: bounded memory, and at least two chunks per worker).
     workers : worker processes for 'processes' and a local Dask cluster (default: the CPU count).
     scheduler : address of a running Dask scheduler (``tcp://host:8786``) for 'dask'.
-    target : Brian2 code-generation target, as for `neuroattn.simulate`.
+    target : Brian2 code-generation target, as for `neuroattn.simulate`. With ``'cpp_standalone'``
+        each process compiles one C++ program per structure (for `chunk_size` points, every synapse
+        connected) and runs every chunk through it with Brian2's ``run_args``, never recompiling.
     progress : show a progress bar with points/s and the time left.
 
     Examples
@@ -187,6 +189,10 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
     finally:
         if bar is not None:
             bar.close()
+        if target == "cpp_standalone" and backend == "batched":
+            from neuroattn.engine.compiled import release_compiled
+
+            release_compiled()  # hand this process's Brian2 device back
     if stats["diverged"]:
         warnings.warn(f"{stats['diverged']} point(s) diverged; they hold NaN and are flagged in 'diverged'",
                       DivergenceWarning, stacklevel=2)

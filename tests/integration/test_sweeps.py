@@ -225,3 +225,30 @@ def test_dask_backend_with_its_own_local_cluster(tmp_path):
     ref = na.sweep(spec, space, "50 ms", seeds=[5], chunk_size=1, progress=False)
     ds = na.sweep(spec, space, "50 ms", seeds=[5], chunk_size=1, progress=False, backend="dask", workers=2)
     np.testing.assert_array_equal(ds.u_final.values, ref.u_final.values)
+
+
+@pytest.mark.slow
+def test_cpp_standalone_sweep_compiles_once_per_structure(monkeypatch):
+    from neuroattn.engine import compiled
+
+    builds = []
+    original = compiled.CompiledNetwork.__init__
+
+    def counting(self, *args, **kwargs):
+        builds.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(compiled.CompiledNetwork, "__init__", counting)
+    spec = _noisy_spec()
+    space = {BETA: np.linspace(0, 1, 7)}  # chunks of 3, 3 and 1 (padded): one program
+    ref = na.sweep(spec, space, "50 ms", seeds=[4], chunk_size=3, progress=False, record="traces", record_every=10,
+                   variables=["r"], metrics=["wta_index"])
+    ds = na.sweep(spec, space, "50 ms", seeds=[4], chunk_size=3, progress=False, record="traces", record_every=10,
+                  variables=["r"], metrics=["wta_index"], target="cpp_standalone")
+    assert len(builds) == 1
+    np.testing.assert_allclose(ds.r.values, ref.r.values, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ds.wta_index_V1.values, ref.wta_index_V1.values, rtol=0, atol=1e-12)
+    import brian2
+    from brian2.devices.device import runtime_device
+
+    assert brian2.get_device() is runtime_device  # the sweep handed the device back

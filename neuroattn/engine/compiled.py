@@ -1,0 +1,149 @@
+"""cpp_standalone compiled once per structure, then run for many parameter sets with ``run_args``.
+
+`simulate_batch(target='cpp_standalone')` generates, compiles and runs a fresh C++ project every time
+(tens of seconds of compiling). A sweep runs many chunks of one structure, so `CompiledNetwork`
+builds the project once, for a batch of K points, with every synapse connected (zero weights
+included) so that any weights of the same structure fit, and then each chunk only sets its numbers
+on the command line of the compiled binary (Brian2's ``device.run(run_args=...)``): time constants,
+start states, per-unit constants, synaptic weights and the noise TimedArrays.
+
+The compiled program keeps Brian2's device set to cpp_standalone for as long as it lives, so it is
+meant for worker processes and sweeps; `release` hands the device back.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from typing import Optional, Sequence
+
+import brian2
+import numpy as np
+import xarray as xr
+from brian2.devices.device import reset_device
+
+from neuroattn.engine.batch import batch_params, structure_key
+from neuroattn.engine.builder import build_network, couplings_of, group_values
+from neuroattn.engine.coupling import synapse_pairs, synapse_weights
+from neuroattn.engine.noise import OUProcess
+from neuroattn.engine.simulator import RECORDABLE, _collect, assemble, prepare
+from neuroattn.exceptions import SimulationError
+
+
+class _RunArgs(Mapping):
+    """Brian2 wants a Mapping for ``run_args``; its keys (VariableViews) compare element-wise, so keep
+    them as pairs and hand out ``items()``."""
+
+    def __init__(self, pairs):
+        self._pairs = list(pairs)
+
+    def __getitem__(self, key):  # pragma: no cover - Brian2 only iterates items()
+        raise KeyError(key)
+
+    def __iter__(self):
+        return (k for k, _ in self._pairs)
+
+    def __len__(self):
+        return len(self._pairs)
+
+    def items(self):
+        return list(self._pairs)
+
+
+class CompiledNetwork:
+    """One compiled cpp_standalone network for K points of one structure; `run` it with new numbers."""
+
+    def __init__(self, params, *, dt: float, n_steps: int, record: Sequence[str], record_every: Optional[int]):
+        self.K, self.dt, self.n_steps = params.n_points, dt, n_steps
+        self.record, self.record_every = tuple(record), record_every
+        self.key = self.key_of(params.spec, self.K, dt, n_steps, self.record, record_every)
+        self.directory = tempfile.mkdtemp(prefix="neuroattn_compiled_")
+        atexit.register(shutil.rmtree, self.directory, True)  # also when a worker just exits
+        self._runs = 0
+        brian2.set_device("cpp_standalone", build_on_run=False)
+        try:
+            self.built = build_network(params, dt=dt, n_steps=n_steps, seeds=[0] * self.K, target="cpp_standalone",
+                                       coupling="synapses", record=self.record, record_every=record_every,
+                                       dense_synapses=True)
+            self.built.network.run(n_steps * dt * brian2.second, namespace={})
+            brian2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
+        except Exception as err:
+            self.release()
+            raise SimulationError(f"Brian2 failed to compile the network ({type(err).__name__}: {err})") from err
+
+    @staticmethod
+    def key_of(spec, K, dt, n_steps, record, record_every) -> tuple:
+        return structure_key(spec), K, dt, n_steps, tuple(record), record_every
+
+    def run(self, params, seeds: Sequence[int]):
+        """(traces, finals, times) of `params` (same structure and K), as `simulate_batch` collects them."""
+        built, K = self.built, self.K
+        pairs = []
+        for name, group in built.groups.items():
+            for var, value in group_values(params, name, built.equations[name]).items():
+                pairs.append((getattr(group, var), value))
+        for c in couplings_of(params, self.dt):
+            post, pre = synapse_pairs(c, dense=True)
+            pairs.append((built.synapses[c.name].w, synapse_weights(c, post, pre, K)))
+        for s, array in built.noise_arrays.items():
+            process = OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], self.dt)
+            pairs.append((array, process.trajectory(self.n_steps)))
+        results = f"results_{self._runs}"
+        self._runs += 1
+        try:
+            brian2.device.run(directory=self.directory, results_directory=results, with_output=False,
+                              run_args=_RunArgs(pairs))
+            built.params = params
+            return _collect(built, self.record, K)
+        finally:
+            shutil.rmtree(os.path.join(self.directory, results), ignore_errors=True)
+            for name in os.listdir(os.path.join(self.directory, "static_arrays")):
+                if name.startswith("init_"):  # this run's argument arrays
+                    os.remove(os.path.join(self.directory, "static_arrays", name))
+
+    def release(self) -> None:
+        """Delete the project and give Brian2 its runtime device back."""
+        brian2.device.reinit()
+        reset_device()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+#: The compiled network this process holds (at most one: Brian2 has one standalone device).
+_HELD: dict = {"network": None}
+
+
+def simulate_batch_compiled(specs, duration, *, dt="0.1 ms", seed=None, record_every=1,
+                            record: Sequence[str] = RECORDABLE, point_coords=None) -> xr.Dataset:
+    """`simulate_batch` on cpp_standalone, reusing this process's compiled network when the structure,
+    batch size and run settings match (compiling a new one, and dropping the old, when not)."""
+    specs, dt_s, n_steps, every, seeds = prepare(specs, duration, dt, record_every, record, seed)
+    params = batch_params(specs)
+    record = tuple(record) if every else ()
+    for c in couplings_of(params, dt_s):
+        if c.delay_steps:
+            raise SimulationError(f"projections[{c.name}].delay: delays need a runtime target (numpy or cython)")
+    key = CompiledNetwork.key_of(params.spec, len(specs), dt_s, n_steps, record, every)
+    started = time.perf_counter()
+    held = _HELD["network"]
+    if held is None or held.key != key:
+        if held is not None:
+            held.release()
+            _HELD["network"] = None
+        _HELD["network"] = held = CompiledNetwork(params, dt=dt_s, n_steps=n_steps, record=record,
+                                                  record_every=every)
+    with np.errstate(all="ignore"):
+        traces, finals, times = held.run(params, seeds)
+    return assemble(params, seeds, traces, finals, times, dt=dt_s, n_steps=n_steps, every=every,
+                    target="cpp_standalone", coupling="synapses", wall=time.perf_counter() - started,
+                    point_coords=point_coords)
+
+
+def release_compiled() -> None:
+    """Drop this process's compiled network, if any, and restore Brian2's runtime device."""
+    held = _HELD["network"]
+    if held is not None:
+        held.release()
+        _HELD["network"] = None
