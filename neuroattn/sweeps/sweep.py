@@ -14,7 +14,7 @@ import xarray as xr
 from neuroattn.exceptions import DivergenceWarning, NeuroAttnError, SweepError
 from neuroattn.spec import NetworkSpec, load_spec, spec_hash, spec_text
 from neuroattn.sweeps.paths import get_value, spec_data
-from neuroattn.sweeps.plan import METRICS, SweepPlan
+from neuroattn.sweeps.plan import METRIC_SAMPLES, METRICS, NEEDS_TRACES, SweepPlan
 from neuroattn.sweeps.runners import BACKENDS, concat_chunks, cpu_count, run_chunks
 from neuroattn.sweeps.space import Space, as_space, describe_json
 from neuroattn.sweeps.store import SweepStore
@@ -88,6 +88,8 @@ def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: 
         raise SweepError("metrics: selection_latency needs areas of at least two units")
     n_trace = (n_steps // every + (n_steps % every > 0)) if every else 0
     trace_bytes = n_trace * spec.n_units * 8 * max(len(variables), 1)
+    if not every and any(m in NEEDS_TRACES for m in metrics):  # traces kept only while metrics are computed
+        trace_bytes = METRIC_SAMPLES * spec.n_units * 8 * 2
     if chunk_size is None:
         chunk_size = _default_chunk(len(point_seeds), spec.n_units, trace_bytes, workers)
     elif not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
