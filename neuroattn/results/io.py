@@ -34,7 +34,7 @@ def save(result: xr.Dataset, path: Union[str, os.PathLike]) -> Path:
     if result_format(path) == "netcdf":
         result.to_netcdf(path, engine="netcdf4")
     else:
-        result.to_zarr(path, mode="w", consolidated=True)
+        result.to_zarr(path, mode="w", consolidated=True, zarr_format=2)  # v2: widely readable, strings stable
     return path
 
 

@@ -47,7 +47,9 @@ class NetworkSpec(SpecModel):
         if isinstance(areas, (list, tuple)):
             named = {}
             for k, area in enumerate(areas):
-                name = area.name if isinstance(area, Area) else (area or {}).get("name")
+                if not isinstance(area, (Area, dict)):
+                    raise SpecProblem(f"areas[{k}]: an area is a mapping of its fields (got {area!r})")
+                name = area.name if isinstance(area, Area) else area.get("name")
                 if name is None:
                     raise SpecProblem(f"areas[{k}].name: an area in a list needs a name")
                 named[name] = area
