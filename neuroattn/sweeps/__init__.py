@@ -10,9 +10,9 @@ from neuroattn.sweeps.paths import apply, get_value, parse_path
 from neuroattn.sweeps.plan import METRICS, SweepPlan
 from neuroattn.sweeps.runners import BACKENDS
 from neuroattn.sweeps.space import Grid, Product, Sample, Space, Table, Zip, as_space, from_config
-from neuroattn.sweeps.store import SweepStore, export_netcdf, metrics_table, open_sweep
+from neuroattn.sweeps.store import SweepStore, export_netcdf, metrics_table, open_sweep, unstack
 from neuroattn.sweeps.sweep import make_plan, sweep
 
 __all__ = ["sweep", "make_plan", "Grid", "Zip", "Table", "Sample", "Product", "Space", "as_space",
-           "from_config", "open_sweep", "metrics_table", "export_netcdf", "SweepStore", "SweepPlan",
+           "from_config", "open_sweep", "metrics_table", "unstack", "export_netcdf", "SweepStore", "SweepPlan",
            "METRICS", "BACKENDS", "parse_path", "get_value", "apply"]

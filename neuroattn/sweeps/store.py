@@ -185,6 +185,23 @@ def metrics_table(ds: xr.Dataset):
         .to_dataframe()
 
 
+def unstack(ds: xr.Dataset) -> xr.Dataset:
+    """A sweep along ``point`` laid out by its swept axes (one dim per path, plus ``seed`` when it
+    varies); meant for grids, where every combination exists.
+
+    Examples
+    --------
+    >>> grid = unstack(open_sweep("weight_sweep.zarr"))                 # doctest: +SKIP
+    >>> grid.wta_index_V1.plot(x="areas.V1.competition.beta")            # doctest: +SKIP
+    """
+    paths = json.loads(ds.attrs.get("swept_paths", "[]"))
+    if not paths:
+        raise SweepError("unstack: the dataset names no swept paths (attrs['swept_paths']); is it a sweep?")
+    index = paths + (["seed"] if "seed" in ds.coords and np.unique(ds.seed.values).size > 1 else [])
+    out = ds.drop_vars("chunk_done", errors="ignore").drop_dims("chunk", errors="ignore")
+    return out.set_index(point=index).unstack("point")
+
+
 def export_netcdf(ds: xr.Dataset, path) -> Path:
     """Write a sweep (store or in-memory result) to NetCDF."""
     path = Path(path)
@@ -194,5 +211,5 @@ def export_netcdf(ds: xr.Dataset, path) -> Path:
     return path
 
 
-__all__ = ["SweepStore", "open_sweep", "metrics_table", "export_netcdf", "template"]
+__all__ = ["SweepStore", "open_sweep", "metrics_table", "unstack", "export_netcdf", "template"]
 

@@ -124,6 +124,25 @@ def test_salience_capture_beats_a_weak_cue_not_a_strong_one():
     assert np.all(rates(res, "amygdala", D, "weak cue") > 5 * rates(res, "amygdala", D, "weak cue, no value"))
 
 
+def test_traces_shade_cues_in_every_panel_and_stimuli_in_their_area(tmp_path, selective):
+    from matplotlib.colors import to_rgb
+
+    from neuroattn.plotting import traces
+    from neuroattn.plotting.traces import CUE_COLOUR, STIMULUS_COLOUR
+
+    trial = selective.isel(point=int(np.flatnonzero(selective.condition.values == "cue A")[0]))
+    fig = traces(trial, areas=["V1", "PFC"], path=tmp_path / "t.png")
+    assert (tmp_path / "t.png").stat().st_size > 10_000 and len(fig.axes) == 2
+
+    def shaded(ax, colour):
+        return sum(np.allclose(p.get_facecolor()[:3], to_rgb(colour)) for p in ax.patches)
+
+    v1, pfc = fig.axes
+    assert shaded(v1, CUE_COLOUR) == shaded(pfc, CUE_COLOUR) == 1  # cue A only; the absent cue B is not shaded
+    assert shaded(v1, STIMULUS_COLOUR) == 2 and shaded(pfc, STIMULUS_COLOUR) == 0
+    assert len(v1.lines) == 8  # one line per unit
+
+
 def test_paradigm_errors_and_figure(tmp_path, selective):
     with pytest.raises(na.NeuroAttnError, match="no paradigm 'selectiv'"):
         P.condition_specs("selectiv")

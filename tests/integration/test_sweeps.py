@@ -41,6 +41,17 @@ def test_sweep_equals_separate_runs_point_by_point():
     assert not np.allclose(ds.r.isel(point=0).values, ds.r.isel(point=1).values)
 
 
+def test_grid_sweep_unstacks_to_its_axes():
+    spec = _noisy_spec()
+    ds = na.sweep(spec, {BETA: [0.0, 0.5], "stimuli[0].noise.sigma": [0.0, 0.01, 0.02]}, "20 ms", seeds=[0, 1],
+                  progress=False, metrics=["wta_index"])
+    grid = na.sweeps.unstack(ds)
+    assert grid.wta_index_V1.sizes == {BETA: 2, "stimuli[0].noise.sigma": 3, "seed": 2}
+    point = ds.isel(point=5)  # beta 0.0, sigma 0.02, seed 1 (the seed varies fastest)
+    assert float(grid.wta_index_V1.sel({BETA: 0.0, "stimuli[0].noise.sigma": 0.02, "seed": 1})) == \
+        float(point.wta_index_V1)
+
+
 def test_chunking_changes_numbers_by_rounding_only():
     spec = _noisy_spec()
     space = {BETA: np.linspace(0, 1, 7)}
