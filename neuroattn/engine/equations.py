@@ -91,8 +91,9 @@ def area_equations(spec: NetworkSpec, name: str, *, noise_as_function: bool = Fa
     it is a ``constant over dt`` subexpression that Brian2 evaluates at the same point of the step.
 
     Stimulus ``s`` contributes ``env_s(t)*(amp_s + eta_s)``; ``env_s`` is a TimedArray in the group's
-    namespace, left out for stimuli that are always on. Noise ``eta_s`` is a state variable written each step by the engine's network
-    operation, or (``noise_as_function=True``, for standalone) a TimedArray ``eta_s(t, i)``.
+    namespace, left out for stimuli that are always on (constant, noiseless ones are summed into
+    ``I0``). Noise ``eta_s`` is a state variable written each step by the engine's network operation,
+    or (``noise_as_function=True``, for standalone) a TimedArray ``eta_s(t, i)``.
     """
     area = spec.areas[name]
     comp = area.competition

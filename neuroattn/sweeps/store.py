@@ -140,7 +140,8 @@ class SweepStore:
         if old_space != json.dumps(self.plan.describe, sort_keys=True, default=str):
             what.append("the space")
         reason = " and ".join(what) or "the seeds, duration, recording or chunk size"
-        raise SweepError(f"store: {str(self.path)!r} holds a different sweep ({reason} {'differ' if ',' in reason or ' and ' in reason else 'differs'}); refusing to "
+        verb = "differ" if "," in reason or " and " in reason else "differs"
+        raise SweepError(f"store: {str(self.path)!r} holds a different sweep ({reason} {verb}); refusing to "
                          "mix them. Use a new store path, or overwrite=True (--overwrite) to start over")
 
     def done(self) -> np.ndarray:

@@ -160,8 +160,8 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
     target = resolve_target(target)
     n_workers = 1 if backend == "batched" else (workers or cpu_count())
     plan = make_plan(spec, space, duration, dt=dt, seeds=seeds, record=record, record_every=record_every,
-                     variables=variables, final=final, metrics=metrics, metric_areas=metric_areas, chunk_size=chunk_size,
-                     target=target, workers=n_workers)
+                     variables=variables, final=final, metrics=metrics, metric_areas=metric_areas,
+                     chunk_size=chunk_size, target=target, workers=n_workers)
     attrs = _attrs(spec, space, plan, target)
     chunks: dict[int, xr.Dataset] = {}
     stats = {"diverged": 0}
