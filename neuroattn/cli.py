@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional, Sequence
 
-from neuroattn.exceptions import NeuroAttnError
+from neuroattn.exceptions import DivergenceWarning, NeuroAttnError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -116,7 +117,9 @@ def _info() -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"run": _run, "sweep": _sweep}.get(args.command, lambda _: _info())(args)
+        with warnings.catch_warnings():  # the summary line reports divergence already
+            warnings.simplefilter("ignore", DivergenceWarning)
+            return {"run": _run, "sweep": _sweep}.get(args.command, lambda _: _info())(args)
     except NeuroAttnError as err:
         print(f"neuroattn: error: {err}", file=sys.stderr)
         return 2
