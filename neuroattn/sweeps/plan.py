@@ -136,12 +136,12 @@ class SweepPlan:
                                          record_every=every, record=record if every else (), target=self.target,
                                          progress=False)
             res = res.drop_vars("seed", errors="ignore").assign_coords(point=[ks[p] for p in positions])
-            parts.append(self._finish(res, internal))
+            parts.append(self._finish(res))
         out = xr.concat(parts, dim="point", data_vars="all", coords="minimal", compat="override",
                         join="override") if len(parts) > 1 else parts[0]
         return out.sortby("point")
 
-    def _finish(self, res: xr.Dataset, internal: bool) -> xr.Dataset:
+    def _finish(self, res: xr.Dataset) -> xr.Dataset:
         """Metrics, NaN for diverged points, and only the variables the sweep keeps."""
         metrics = {}
         for name in self.metrics:
@@ -150,8 +150,7 @@ class SweepPlan:
                 metrics[f"{name}_{area}"] = values.drop_vars([c for c in values.coords if c != "point"])
         keep = [v for v in self.variables if self.record_every] + (["u_final", "r_final"] if self.final else [])
         out = res[keep + ["diverged"]].assign(metrics)
-        bad = out["diverged"].values
-        if bad.any():
+        if out["diverged"].values.any():
             for var in keep:
                 out[var] = out[var].where(~out["diverged"])
             for var in metrics:

@@ -275,9 +275,9 @@ def expand_values(path: str, spec) -> list:
     return _values(path, spec)
 
 
-def describe_json(space: Space) -> str:
-    """A canonical JSON text of the space (for provenance and the store's identity)."""
-    return json.dumps(space.describe(), sort_keys=True, default=str)
+def describe_json(description: dict) -> str:
+    """A canonical JSON text of a space's `describe()` (for provenance and the store's identity)."""
+    return json.dumps(description, sort_keys=True, default=str)
 
 
 __all__ = ["Space", "Grid", "Zip", "Table", "Sample", "Product", "as_space", "from_config",

@@ -23,6 +23,7 @@ import xarray as xr
 
 from neuroattn.exceptions import SweepError
 from neuroattn.sweeps.plan import SweepPlan
+from neuroattn.sweeps.space import describe_json
 
 #: Target size of one Zarr chunk of trace data.
 CHUNK_BYTES = 32 * 2**20
@@ -137,7 +138,7 @@ class SweepStore:
 
         if old_spec != spec_hash(NetworkSpec.from_dict(self.plan.base)):
             what.append("the spec")
-        if old_space != json.dumps(self.plan.describe, sort_keys=True, default=str):
+        if old_space != describe_json(self.plan.describe):
             what.append("the space")
         reason = " and ".join(what) or "the seeds, duration, recording or chunk size"
         verb = "differ" if "," in reason or " and " in reason else "differs"

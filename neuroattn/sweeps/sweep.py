@@ -235,7 +235,7 @@ def _attrs(spec: NetworkSpec, space: Space, plan: SweepPlan, target: str) -> dic
                        target=target, n_points=plan.n_points, chunk_size=plan.chunk_size,
                        n_chunks=plan.n_chunks)
     attrs.update({"title": f"neuroattn sweep of {spec.name}", "sweep_id": plan.identity(),
-                  "space": describe_json(space), "swept_paths": json.dumps(list(plan.columns)),
+                  "space": describe_json(space.describe()), "swept_paths": json.dumps(list(plan.columns)),
                   "seeds": json.dumps(sorted(set(plan.seeds))), "metrics": json.dumps(list(plan.metrics)),
                   "git_revision": _git_revision() or "none"})
     attrs["spec"], attrs["spec_hash"] = spec_text(spec), spec_hash(spec)
