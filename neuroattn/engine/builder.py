@@ -35,7 +35,6 @@ class BuiltNetwork:
     equations: dict = field(default_factory=dict)  # area -> AreaEquations
     synapses: dict = field(default_factory=dict)  # coupling name -> Synapses (coupling='synapses')
     noise_arrays: dict = field(default_factory=dict)  # stimulus index -> TimedArray of its noise (standalone)
-    couplings: list = field(default_factory=list)
 
 
 def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
@@ -144,4 +143,4 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                                                  when="start", order=0, name=f"monitor_{name}")
         objects += monitors.values()
     return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, coupling, equations,
-                        synapses, timed, couplings)
+                        synapses, timed)

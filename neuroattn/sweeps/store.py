@@ -59,8 +59,7 @@ def template(plan: SweepPlan, spec, attrs: dict) -> tuple[xr.Dataset, dict]:
         pc = _point_chunk(c, T * N * 8)
         tc = T if pc * T * N * 8 <= CHUNK_BYTES else max(1, CHUNK_BYTES // (N * 8))
         for var in plan.variables:
-            data[var] = da.full((K, T, N), np.nan, chunks=(pc, tc, N))
-            data[var] = (("point", "time", "unit"), data[var])
+            data[var] = (("point", "time", "unit"), da.full((K, T, N), np.nan, chunks=(pc, tc, N)))
             encoding[var] = {"chunks": (pc, tc, N)}
     if plan.final:
         for var in ("u_final", "r_final"):
