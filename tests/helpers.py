@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from neuroattn.analysis import RateModel
-from neuroattn.engine.noise import OUProcess
+from neuroattn.engine import OUProcess
 from neuroattn.spec.area import per_unit
 
 

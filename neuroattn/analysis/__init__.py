@@ -2,7 +2,7 @@
 from neuroattn.analysis.attention import (area_rates, attention_modulation_index, selection_latency,
                                           selectivity_index, suppression_ratio, winner, wta_index)
 from neuroattn.analysis.fixed_points import fixed_points, jacobian
-from neuroattn.analysis.rates import RateModel
+from neuroattn.analysis.rate_model import RateModel
 from neuroattn.analysis.regimes import REGIMES, classify_regime, regime_codes
 
 __all__ = ["fixed_points", "jacobian", "RateModel", "area_rates", "attention_modulation_index",

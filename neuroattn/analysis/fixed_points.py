@@ -7,7 +7,7 @@ import numpy as np
 import xarray as xr
 from scipy import optimize
 
-from neuroattn.analysis.rates import RateModel
+from neuroattn.analysis.rate_model import RateModel
 from neuroattn.exceptions import NeuroAttnError
 from neuroattn.results.dataset import unit_coords
 from neuroattn.spec import NetworkSpec
@@ -65,7 +65,7 @@ def fixed_points(spec: NetworkSpec, inputs: Optional[np.ndarray] = None, *, n_st
     """
     model = RateModel(spec)
     I = model.steady_input() if inputs is None else np.asarray(inputs, float)
-    scale = model.tau
+    scale = model.timescale
     rng = np.random.default_rng(seed)
     starts = [np.zeros(model.n_units), I.copy()]
     spread = 1.0 + np.abs(I)

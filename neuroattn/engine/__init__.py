@@ -1,4 +1,13 @@
-"""The engine: the only package code that imports brian2. Spec → Network → run → Dataset."""
+"""The engine: the only package code that imports brian2. Spec → Network → run → Dataset.
+
+Public names (everything outside the engine uses only these):
+
+- `simulate`, `simulate_batch`: one spec, or K specs of one structure, from user values;
+- `run` with `RunSettings`: any specs, checked settings, optional `NetworkCache` for compiled
+  standalone networks reused across calls (sweeps, fits);
+- `structure_key`: what must be equal for specs to share one network;
+- `TARGETS`, `resolve_target`, `DIVERGENCE_LIMIT`.
+"""
 import signal as _signal
 import sys as _sys
 import threading as _threading
@@ -8,9 +17,9 @@ def _import_brian2():
     """Import brian2 without its two side effects that break neuroattn.
 
     Importing brian2 replaces sys.excepthook with one that calls every uncaught error "a bug in
-    Brian 2", including neuroattn's own errors about user input; the previous hook is put back. It
-    also installs a SIGINT handler, which Python allows only in the main thread; Dask runs tasks in
-    worker threads, so there the handler is skipped.
+    Brian 2", including neuroattn's own errors about user input; the previous hook is put back at
+    once. It also installs a SIGINT handler, which Python allows only in the main thread; imported
+    from another thread (a Dask task), the handler is skipped for the duration of the import only.
     """
     hook = _sys.excepthook
     install = _signal.signal
@@ -25,10 +34,15 @@ def _import_brian2():
 
 
 _brian2 = _import_brian2()
-# The simulator detects run-away dynamics itself (per batch point, as a DivergenceWarning and the
+# The engine detects run-away dynamics itself (per batch point, as a DivergenceWarning and the
 # `diverged` flag); Brian2's own "invalid values" log line would repeat it once per network.
 _brian2.BrianLogger.suppress_name("invalid_values")
+from neuroattn.engine.batch import structure_key  # noqa: E402
+from neuroattn.engine.collect import DIVERGENCE_LIMIT  # noqa: E402
+from neuroattn.engine.compiled import NetworkCache  # noqa: E402
 from neuroattn.engine.device import TARGETS, resolve_target  # noqa: E402
-from neuroattn.engine.simulator import DIVERGENCE_LIMIT, simulate, simulate_batch  # noqa: E402
+from neuroattn.engine.noise import OUProcess  # noqa: E402
+from neuroattn.engine.run import DEFAULT_RECORD, RunSettings, run, simulate, simulate_batch  # noqa: E402
 
-__all__ = ["simulate", "simulate_batch", "TARGETS", "resolve_target", "DIVERGENCE_LIMIT"]
+__all__ = ["simulate", "simulate_batch", "run", "RunSettings", "NetworkCache", "structure_key", "TARGETS",
+           "resolve_target", "DIVERGENCE_LIMIT", "DEFAULT_RECORD", "OUProcess"]

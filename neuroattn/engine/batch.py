@@ -1,13 +1,15 @@
 """Stacking K specs of one structure into per-unit parameter arrays (the batch dimension).
 
-K parameter points that share a structure (areas and their sizes, transfer kinds, competition models,
-which projections and stimuli exist and when) run as one Brian2 network of K copies. Everything numeric
-(time constants, beta, weights, amplitudes, noise levels …) becomes a per-unit constant, or a
-per-point weight matrix. Nothing here imports brian2.
+K parameter points that share a structure (areas and their sizes, transfer kinds, dynamics, which
+projections and stimuli exist and when) run as one Brian2 network of K copies. Everything numeric
+(time constants, beta, user parameters, weights, amplitudes, noise levels …) becomes a per-unit
+constant, or a per-point weight matrix. What is structure and what is a number comes from the kinds'
+registrations (`TransferFunction.structure`, `CompetitionModel.structure`, `AreaDynamics.structure`).
+Nothing here imports brian2.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
@@ -15,17 +17,17 @@ import numpy as np
 from neuroattn.exceptions import BuildError
 from neuroattn.spec import NetworkSpec
 from neuroattn.spec.area import per_unit
-from neuroattn.spec.competition import Divisive, Lateral, Seed
-from neuroattn.spec.transfer import Expression
+from neuroattn.spec.dynamics import AreaDynamics, MatrixCache, area_dynamics
 
 
-def structure_key(spec: NetworkSpec) -> tuple:
+def _area_structure(area, dynamics: AreaDynamics) -> tuple:
+    return area.n, area.transfer.structure(), dynamics.structure, tuple(sorted(dynamics.units.items()))
+
+
+def structure_key(spec: NetworkSpec, cache: Optional[MatrixCache] = None) -> tuple:
     """What must be equal for specs to share one network; numbers that may differ are left out."""
-    areas = tuple(
-        (name, a.n, a.transfer.kind, a.transfer.expr if isinstance(a.transfer, Expression) else None,
-         None if a.competition is None else a.competition.model,
-         getattr(a.competition, "include_self", None))
-        for name, a in spec.areas.items())
+    cache = cache or MatrixCache()
+    areas = tuple((name, _area_structure(a, area_dynamics(a, cache))) for name, a in spec.areas.items())
     projections = tuple((p.name, p.source, p.target, p.mode, p.delay) for p in spec.projections)
     stimuli = tuple((s.area, s.onset, s.offset, s.ramp, s.ramp_off, s.noise is not None)
                     for s in spec.stimuli)
@@ -50,12 +52,12 @@ class AreaParams:
 
     name: str
     n: int
-    tau: np.ndarray
-    baseline: np.ndarray
+    dynamics: AreaDynamics  # of the first point: the equations, units and state every point shares
     u0: np.ndarray
-    transfer: dict[str, np.ndarray]
-    competition: dict[str, np.ndarray] = field(default_factory=dict)
-    weights: Optional[np.ndarray] = None  # (n, n) shared or (K, n, n); diagonal as the model needs
+    baseline: np.ndarray
+    transfer: dict[str, np.ndarray]  # the transfer's constants, by field name
+    constants: dict[str, np.ndarray]  # the dynamics' constants, by name (units in dynamics.units)
+    coupling: Optional[np.ndarray] = None  # matrix of rec: (n, n) shared or (K, n, n) per point
 
 
 @dataclass
@@ -78,63 +80,13 @@ class BatchParams:
         return len(self.specs)
 
 
-#: Numeric fields of each transfer kind; they become per-unit constants ``f_<field>``.
-TRANSFER_FIELDS = {"sigmoid": ("gain", "threshold"), "relu": ("threshold",), "linear": ("slope",),
-                   "expression": ()}
-#: Per-unit constants of each competition model (see `competition_arrays`).
-COMPETITION_CONSTANTS = {"seed": ("brs",), "lateral": ("alpha", "beta"), "divisive": ("beta", "sigma")}
-
-
-class MatrixCache:
-    """Weight matrices already computed in this batch, keyed by the identity of the spec objects they
-    come from. Sweeps build their points from one spec and reuse every sub-model a point does not
-    change, so K points sharing one 1000x1000 pattern compute (and store) its matrix once."""
-
-    def __init__(self):
-        self._hits: dict[tuple, tuple] = {}
-
-    def get(self, sources: tuple, extra: tuple, compute):
-        key = tuple(id(s) for s in sources) + extra
-        hit = self._hits.get(key)
-        if hit is None or any(a is not b for a, b in zip(hit[0], sources)):
-            hit = (sources, compute())  # the sources stay referenced, so their ids stay unique
-            self._hits[key] = hit
-        return hit[1]
-
-
-def competition_arrays(spec: NetworkSpec, name: str, cache: Optional[MatrixCache] = None
-                       ) -> tuple[dict[str, np.ndarray], Optional[np.ndarray]]:
-    """Per-unit competition constants (n,) and the weight matrix the coupling uses, for one spec.
-
-    ``seed`` and ``lateral`` couple through ``W`` with a zero diagonal (their lateral sums skip j = i);
-    ``seed`` gets ``brs``, beta times the row sums of its beta term (one constant, one multiply less
-    per step); ``divisive`` pools through the full ``W``.
-    """
-    area = spec.areas[name]
-    comp = area.competition
-    if comp is None:
-        return {}, None
-    if not isinstance(comp, (Seed, Lateral, Divisive)):  # a new model needs arrays here and equations
-        raise BuildError(f"areas.{name}.competition: no engine support for model {comp.model!r}")
-    n = area.n
-
-    def matrices():
-        w = spec.competition_matrix(name)
-        if isinstance(comp, Divisive):
-            return w, None
-        rs = w.sum(axis=1) if getattr(comp, "include_self", True) else w.sum(axis=1) - np.diag(w)
-        w = w.copy()
-        np.fill_diagonal(w, 0.0)
-        return w, rs
-
-    cache = cache or MatrixCache()
-    w, rs = cache.get((comp.weights, area.features), (n, comp.model, getattr(comp, "include_self", None)),
-                      matrices)
-    if isinstance(comp, Seed):
-        return {"brs": comp.beta * rs}, w
-    if isinstance(comp, Lateral):
-        return {"alpha": np.full(n, comp.alpha), "beta": np.full(n, comp.beta)}, w
-    return {"beta": np.full(n, comp.beta), "sigma": np.full(n, comp.sigma)}, w
+def group_by_structure(specs: Sequence[NetworkSpec]) -> list[list[int]]:
+    """Positions of `specs` grouped by structure, in order of first appearance."""
+    cache = MatrixCache()
+    groups: dict = {}
+    for pos, spec in enumerate(specs):
+        groups.setdefault(structure_key(spec, cache), []).append(pos)
+    return list(groups.values())
 
 
 def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
@@ -148,28 +100,28 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
     specs = list(specs)
     if not specs:
         raise BuildError("batch: needs at least one spec")
-    key = structure_key(specs[0])
+    cache = MatrixCache()
+    dynamics = [{name: area_dynamics(a, cache) for name, a in s.areas.items()} for s in specs]
+    key = structure_key(specs[0], cache)
     for k, spec in enumerate(specs[1:], start=1):
-        other = structure_key(spec)
+        other = structure_key(spec, cache)
         if other != key:
             part = ("areas", "projections", "stimuli")[next(i for i in range(3) if other[i] != key[i])]
             raise BuildError(f"batch: point {k} differs from point 0 in the structure of its {part}; "
                              "only numbers may differ within one batch")
     areas = {}
-    cache = MatrixCache()
     for name, area in specs[0].areas.items():
         per = [s.areas[name] for s in specs]
-        comps = [competition_arrays(s, name, cache) for s in specs]
-        transfer = {f: _stack([np.full(area.n, getattr(a.transfer, f)) for a in per])
-                    for f in TRANSFER_FIELDS[area.transfer.kind]}
+        dyn = [d[name] for d in dynamics]
+        transfers = [a.transfer.constants() for a in per]
         areas[name] = AreaParams(
-            name=name, n=area.n,
-            tau=_stack([np.full(area.n, a.tau) for a in per]),
-            baseline=_stack([per_unit(a.baseline, area.n) for a in per]),
+            name=name, n=area.n, dynamics=dyn[0],
             u0=_stack([per_unit(a.u0, area.n) for a in per]),
-            transfer=transfer,
-            competition={c: _stack([consts[c] for consts, _ in comps]) for c in comps[0][0]},
-            weights=None if comps[0][1] is None else _shared_or_stacked([w for _, w in comps]))
+            baseline=_stack([per_unit(a.baseline, area.n) for a in per]),
+            transfer={f: _stack([np.full(area.n, t[f]) for t in transfers]) for f in transfers[0]},
+            constants={c: _stack([d.constants[c] for d in dyn]) for c in dyn[0].constants},
+            coupling=None if dyn[0].coupling is None else _shared_or_stacked([d.coupling for d in dyn]))
+
     def projection(s: NetworkSpec, p: int) -> np.ndarray:
         proj = s.projections[p]
         tgt, src = s.areas[proj.target], s.areas[proj.source]

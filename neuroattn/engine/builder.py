@@ -5,6 +5,7 @@ caller's namespace.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -15,10 +16,22 @@ from neuroattn.engine.batch import BatchParams
 from neuroattn.engine.coupling import Coupling, StepOperation, add_synapses
 from neuroattn.engine.equations import area_equations
 from neuroattn.engine.noise import OUProcess
-from neuroattn.engine.rates import rate_update
-from neuroattn.exceptions import BuildError
+from neuroattn.exceptions import BuildError, SpecError
 
 COUPLINGS = ("auto", "matmul", "synapses")
+#: Variables every area can record: name -> (units, long name). Dynamics add their own state variables.
+COMMON_VARIABLES = {"u": ("1", "state u"), "r": ("1", "rate r = f(u)"),
+                    "I": ("1", "external input (baseline, stimuli, noise)"),
+                    "E": ("1", "drive (external input and projections, gain applied)")}
+
+
+def recordable(params: BatchParams) -> dict[str, tuple[str, str]]:
+    """Every variable a network of `params` can record: name -> (units, long name)."""
+    out = dict(COMMON_VARIABLES)
+    for area in params.areas.values():
+        for var in area.dynamics.state:
+            out.setdefault(var, (area.dynamics.state_units.get(var, "1"), f"state variable {var}"))
+    return out
 
 
 @dataclass
@@ -41,8 +54,8 @@ def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
     """Every within-area competition and every projection, as couplings."""
     out = []
     for name, area in params.areas.items():
-        if area.weights is not None:
-            out.append(Coupling(f"{name}_competition", name, name, "lat", area.weights))
+        if area.coupling is not None:
+            out.append(Coupling(f"{name}_recurrent", name, name, "rec", area.coupling))
     for p, proj in enumerate(params.spec.projections):
         out.append(Coupling(proj.name, proj.source, proj.target, f"in_{p}", params.projections[p],
                             int(round(proj.delay / dt))))
@@ -50,14 +63,39 @@ def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
 
 
 def group_values(params: BatchParams, name: str, eqs) -> dict[str, np.ndarray]:
-    """Every per-unit value of area `name`'s group (time constants, start state, constants), flat (K*n)."""
+    """Every per-unit value of area `name`'s group (start state, constants with their units), flat (K*n)."""
     area, spec = params.areas[name], params.spec
     values = {"I0": area.baseline + sum(params.amplitudes[s] for s in eqs.folded),
-              **{f"f_{k}": v for k, v in area.transfer.items()}, **area.competition}
+              **{f"f_{k}": v for k, v in area.transfer.items()}, **area.constants}
     values.update({f"amp_{s}": params.amplitudes[s] for s, st in enumerate(spec.stimuli) if st.area == name})
-    out = {"tau": area.tau.ravel() * brian2.second, "u": area.u0.ravel()}
-    out.update({const: values[const].ravel() for const in eqs.constants})
+    out = {"u": area.u0.ravel()}
+    for const, unit in eqs.constants.items():
+        flat = values[const].ravel()
+        out[const] = flat if unit == "1" else flat * getattr(brian2, unit)
     return out
+
+
+def _describe(err: Exception, user: bool = False) -> str:
+    """Brian2's message on one line; in user equations the drive is called I again (the engine's E)."""
+    text = " ".join(str(err).split())
+    return re.sub(r"\bE\b", "I", text) if user else text
+
+
+def make_group(params: BatchParams, name: str, eqs, *, namespace: dict, dt) -> brian2.NeuronGroup:
+    """The NeuronGroup of area `name`; a mistake in the area's own equations is a one-line `SpecError`."""
+    area = params.areas[name]
+    user = params.spec.areas[name].dynamics is not None
+    where = f"areas.{name}.dynamics.equations" if user else f"areas.{name}"
+    try:
+        model = brian2.Equations(eqs.dynamics, I="E") + brian2.Equations(eqs.text)
+        group = brian2.NeuronGroup(params.n_points * area.n, model, method="euler", namespace=namespace,
+                                   dt=dt, name=f"area_{name}")
+        group.equations.check_units(group, run_namespace={})  # Brian2 checks only when it runs; now
+    except Exception as err:  # Brian2 rejects the equations: say which area and equation, keep its reason
+        if user:
+            raise SpecError(f"{where}: Brian2 rejects {eqs.dynamics.strip()!r}: {_describe(err, True)}") from None
+        raise BuildError(f"{where}: Brian2 cannot build this area ({_describe(err)})") from err
+    return group
 
 
 def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequence[int], target: str,
@@ -94,7 +132,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     bdt = dt * brian2.second
     groups, noises, objects, equations, timed = {}, [], [], {}, {}
     for name, area in params.areas.items():
-        eqs = area_equations(spec, name, noise_as_function=standalone, rate_as_state=coupling == "matmul")
+        eqs = area_equations(spec, area, noise_as_function=standalone, rate_as_state=coupling == "matmul")
         namespace = {}
         for s, stim in enumerate(spec.stimuli):
             if stim.area != name:
@@ -108,11 +146,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                         process.trajectory(n_steps), dt=bdt, name=f"eta_{s}_values")
                 else:
                     noises.append((process, s))
-        try:
-            group = brian2.NeuronGroup(K * area.n, eqs.text, method="euler", namespace=namespace, dt=bdt,
-                                       name=f"area_{name}")
-        except Exception as err:  # Brian2 rejects the equations: say which area, keep its reason
-            raise BuildError(f"areas.{name}: Brian2 cannot build this area ({err})") from err
+        group = make_group(params, name, eqs, namespace=namespace, dt=bdt)
         for var, value in group_values(params, name, eqs).items():
             setattr(group, var, value)
         groups[name] = group
@@ -122,8 +156,9 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     rates = []
     if coupling == "matmul":
         for name, group in groups.items():
-            rates.append(rate_update(spec.areas[name].transfer, params.areas[name].transfer,
-                                     group.variables["u"].get_value(), group.variables["r"].get_value()))
+            rates.append(spec.areas[name].transfer.writer(
+                {k: v.ravel() for k, v in params.areas[name].transfer.items()},
+                group.variables["u"].get_value(), group.variables["r"].get_value()))
     noise_views = [(proc, groups[spec.stimuli[s].area].variables[f"eta_{s}"].get_value()) for proc, s in noises]
     synapses = {}
     if coupling == "synapses":
@@ -139,8 +174,10 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     monitors = {}
     if record_every is not None and record:
         for name, group in groups.items():
-            monitors[name] = brian2.StateMonitor(group, list(record), record=True, dt=record_every * bdt,
-                                                 when="start", order=0, name=f"monitor_{name}")
+            here = [v for v in record if v in group.variables]
+            if here:
+                monitors[name] = brian2.StateMonitor(group, here, record=True, dt=record_every * bdt,
+                                                     when="start", order=0, name=f"monitor_{name}")
         objects += monitors.values()
     return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, coupling, equations,
                         synapses, timed)

@@ -8,7 +8,7 @@ on the command line of the compiled binary (Brian2's ``device.run(run_args=...)`
 start states, per-unit constants, synaptic weights and the noise TimedArrays.
 
 The compiled program keeps Brian2's device set to cpp_standalone for as long as it lives, so it is
-meant for worker processes and sweeps; `release` hands the device back.
+held by an explicit `NetworkCache` (one per sweep, worker or fit), whose `close` hands the device back.
 """
 from __future__ import annotations
 
@@ -16,20 +16,18 @@ import atexit
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Mapping
 from typing import Optional, Sequence
 
 import brian2
 import numpy as np
-import xarray as xr
 from brian2.devices.device import reset_device
 
-from neuroattn.engine.batch import batch_params, structure_key
+from neuroattn.engine.batch import structure_key
 from neuroattn.engine.builder import build_network, couplings_of, group_values
+from neuroattn.engine.collect import collect
 from neuroattn.engine.coupling import synapse_pairs, synapse_weights
 from neuroattn.engine.noise import OUProcess
-from neuroattn.engine.simulator import RECORDABLE, _collect, assemble, prepare
 from neuroattn.exceptions import SimulationError
 
 
@@ -97,7 +95,7 @@ class CompiledNetwork:
             brian2.device.run(directory=self.directory, results_directory=results, with_output=False,
                               run_args=_RunArgs(pairs))
             built.params = params
-            return _collect(built, self.record, K)
+            return collect(built, self.record, K)
         finally:
             shutil.rmtree(os.path.join(self.directory, results), ignore_errors=True)
             for name in os.listdir(os.path.join(self.directory, "static_arrays")):
@@ -111,39 +109,49 @@ class CompiledNetwork:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-#: The compiled network this process holds (at most one: Brian2 has one standalone device).
-_HELD: dict = {"network": None}
+class NetworkCache:
+    """Compiled standalone networks kept between runs: an explicit object, owned by whoever runs many
+    batches of one structure (a sweep, a worker process, a fit).
 
+    Brian2 has one standalone device per process, so the cache holds one compiled network at a time:
+    asking for another structure, batch size or run setting compiles anew and releases the old one.
+    `close` (or leaving a ``with`` block) hands Brian2's runtime device back.
 
-def simulate_batch_compiled(specs, duration, *, dt="0.1 ms", seed=None, record_every=1,
-                            record: Sequence[str] = RECORDABLE, point_coords=None) -> xr.Dataset:
-    """`simulate_batch` on cpp_standalone, reusing this process's compiled network when the structure,
-    batch size and run settings match (compiling a new one, and dropping the old, when not)."""
-    specs, dt_s, n_steps, every, seeds = prepare(specs, duration, dt, record_every, record, seed)
-    params = batch_params(specs)
-    record = tuple(record) if every else ()
-    for c in couplings_of(params, dt_s):
-        if c.delay_steps:
-            raise SimulationError(f"projections[{c.name}].delay: delays need a runtime target (numpy or cython)")
-    key = CompiledNetwork.key_of(params.spec, len(specs), dt_s, n_steps, record, every)
-    started = time.perf_counter()
-    held = _HELD["network"]
-    if held is None or held.key != key:
-        if held is not None:
-            held.release()
-            _HELD["network"] = None
-        _HELD["network"] = held = CompiledNetwork(params, dt=dt_s, n_steps=n_steps, record=record,
-                                                  record_every=every)
-    with np.errstate(all="ignore"):
-        traces, finals, times = held.run(params, seeds)
-    return assemble(params, seeds, traces, finals, times, dt=dt_s, n_steps=n_steps, every=every,
-                    target="cpp_standalone", coupling="synapses", wall=time.perf_counter() - started,
-                    point_coords=point_coords)
+    Examples
+    --------
+    >>> with NetworkCache() as cache:                                               # doctest: +SKIP
+    ...     for chunk in chunks:
+    ...         run(chunk, settings, seeds=..., target="cpp_standalone", cache=cache, pad_to=100)
+    """
 
+    def __init__(self):
+        self._network: Optional[CompiledNetwork] = None
 
-def release_compiled() -> None:
-    """Drop this process's compiled network, if any, and restore Brian2's runtime device."""
-    held = _HELD["network"]
-    if held is not None:
-        held.release()
-        _HELD["network"] = None
+    def compiled(self, params, settings) -> "CompiledNetwork":
+        """The compiled network for `params` (K points of one structure) and `settings`."""
+        key = CompiledNetwork.key_of(params.spec, params.n_points, settings.dt, settings.n_steps,
+                                     settings.traced(), settings.record_every)
+        if self._network is None or self._network.key != key:
+            self.close()
+            for c in couplings_of(params, settings.dt):
+                if c.delay_steps:
+                    raise SimulationError(f"projections[{c.name}].delay: delays need a runtime target "
+                                          "(numpy or cython)")
+            self._network = CompiledNetwork(params, dt=settings.dt, n_steps=settings.n_steps,
+                                            record=settings.traced(), record_every=settings.record_every)
+        return self._network
+
+    def close(self) -> None:
+        """Release the compiled network (if any) and restore Brian2's runtime device."""
+        if self._network is not None:
+            self._network.release()
+            self._network = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __getstate__(self):  # a cache belongs to its process: a copy sent elsewhere starts empty
+        return {"_network": None}

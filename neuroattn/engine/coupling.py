@@ -1,4 +1,4 @@
-"""Couplings: ``target_var = W @ r_source`` for competition (``lat``) and projections (``in_<p>``).
+"""Couplings: ``target_var = W @ r_source`` for recurrent weights (``rec``) and projections (``in_<p>``).
 
 Two implementations, chosen per network:
 

@@ -31,12 +31,15 @@ def resolve_target(target: str | None) -> str:
 def use_target(target: str):
     """Run the body with `target` active; yields the standalone build directory (or None).
 
-    A compiled network held for sweeps (`engine.compiled`) keeps the standalone device; it is
-    released first, so every other simulation starts from Brian2's runtime device.
+    Every simulation starts from Brian2's runtime device. A compiled network kept in a
+    `NetworkCache` holds the standalone device until the cache is closed; running anything else
+    meanwhile is an error rather than a silent switch of devices.
     """
-    from neuroattn.engine.compiled import release_compiled
+    from brian2.devices.device import get_device, runtime_device
 
-    release_compiled()
+    if get_device() is not runtime_device:
+        raise SimulationError("Brian2's device is held by a compiled standalone network; close its "
+                              "NetworkCache (or leave its `with` block) before running another network")
     if target == "cpp_standalone":
         directory = tempfile.mkdtemp(prefix="neuroattn_standalone_")
         brian2.set_device("cpp_standalone", build_on_run=False)

@@ -6,6 +6,9 @@ name       dims                             meaning
 u          ([point,] time, unit)            state
 r          ([point,] time, unit)            rate, f(u)
 I          ([point,] time, unit)            external input (baseline + stimuli + noise)
+E          ([point,] time, unit)            drive (input and projections, gain applied)
+<var>      ([point,] time, unit)            any state variable of an area's own dynamics
+                                            (NaN on the units of areas without it)
 u_final    ([point,] unit)                  state at the end of the run
 r_final    ([point,] unit)                  f(u_final)
 diverged   ([point])                        the run ran away (non-finite or > 1e6)
@@ -15,7 +18,9 @@ feature    (unit) coordinate                preferred feature of the unit
 time       (time) coordinate                seconds
 =========  ===============================  =============================================
 
-Times are in seconds (``attrs['units']``); provenance sits in ``Dataset.attrs``.
+Which traces exist, and their ``units`` and ``long_name`` attributes, come from the engine's
+declarations of what each kind of dynamics records; this module only lays them out. Times are in
+seconds (``attrs['units']``); provenance sits in ``Dataset.attrs``.
 """
 from __future__ import annotations
 
@@ -26,8 +31,7 @@ import xarray as xr
 
 from neuroattn.spec import NetworkSpec
 
-_DESCRIPTIONS = {"u": "state u", "r": "rate r = f(u)", "I": "external input (baseline, stimuli, noise)",
-                 "u_final": "state at the end of the run", "r_final": "rate at the end of the run"}
+_FINALS = {"u_final": ("1", "state at the end of the run"), "r_final": ("1", "rate at the end of the run")}
 
 
 def unit_coords(spec: NetworkSpec) -> dict[str, tuple]:
@@ -41,16 +45,23 @@ def unit_coords(spec: NetworkSpec) -> dict[str, tuple]:
 
 def make_dataset(spec: NetworkSpec, *, times: Optional[np.ndarray], traces: Mapping[str, np.ndarray],
                  finals: Mapping[str, np.ndarray], diverged: np.ndarray,
-                 attrs: Mapping[str, object], point_coords: Optional[Mapping[str, tuple]] = None) -> xr.Dataset:
-    """Assemble a batch result; arrays carry a leading point axis: traces (K, T, N), finals (K, N)."""
+                 attrs: Mapping[str, object], point_coords: Optional[Mapping[str, tuple]] = None,
+                 variables: Optional[Mapping[str, tuple[str, str]]] = None) -> xr.Dataset:
+    """Assemble a batch result; arrays carry a leading point axis: traces (K, T, N), finals (K, N).
+
+    `variables` maps each traced variable to its (units, long name), as the engine declares them.
+    """
     coords = unit_coords(spec)
     if times is not None:
         coords["time"] = ("time", np.asarray(times, float), {"units": "s", "long_name": "time"})
+    described = {**(variables or {}), **_FINALS}
     data = {}
     for var, arr in traces.items():
-        data[var] = (("point", "time", "unit"), arr, {"long_name": _DESCRIPTIONS.get(var, var)})
+        units, name = described.get(var, ("1", var))
+        data[var] = (("point", "time", "unit"), arr, {"units": units, "long_name": name})
     for var, arr in finals.items():
-        data[var] = (("point", "unit"), arr, {"long_name": _DESCRIPTIONS.get(var, var)})
+        units, name = described.get(var, ("1", var))
+        data[var] = (("point", "unit"), arr, {"units": units, "long_name": name})
     data["diverged"] = (("point",), np.asarray(diverged, bool),
                         {"long_name": "dynamics ran away (non-finite or above the divergence limit)"})
     ds = xr.Dataset(data, coords=coords, attrs=dict(attrs))

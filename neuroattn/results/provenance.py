@@ -5,14 +5,13 @@ import datetime
 import platform
 from importlib import metadata
 
-import neuroattn
 from neuroattn.spec import NetworkSpec, spec_hash, spec_text
 
 
 def versions() -> dict[str, str]:
-    """Versions of neuroattn and the packages that decide its numbers."""
-    out = {"neuroattn": neuroattn.__version__, "python": platform.python_version()}
-    for pkg in ("brian2", "numpy", "scipy", "xarray"):
+    """Versions of neuroattn and the packages that decide its numbers (as installed)."""
+    out = {"python": platform.python_version()}
+    for pkg in ("neuroattn", "brian2", "numpy", "scipy", "xarray"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

@@ -1,4 +1,5 @@
-"""A cortical area: ``n`` rate units with one time constant, a transfer function and competition."""
+"""A cortical area: ``n`` rate units with a transfer function and either a time constant and a
+competition model, or dynamics of their own (`neuroattn.spec.dynamics`)."""
 from __future__ import annotations
 
 import re
@@ -9,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from neuroattn.spec.base import SpecModel
 from neuroattn.spec.competition import Competition
+from neuroattn.spec.dynamics import Dynamics
 from neuroattn.spec.quantities import PositiveTime
 from neuroattn.spec.transfer import Sigmoid, Transfer
 
@@ -58,11 +60,13 @@ class Area(SpecModel):
     n : int
         Number of units.
     tau : time
-        Time constant (``'10 ms'`` or ``10*ms``).
+        Time constant (``'10 ms'`` or ``10*ms``); not used (and not needed) with `dynamics`.
     transfer : transfer function
         ``f`` in ``r = f(u)``; default ``sigmoid`` with gain 1 and threshold 0.
-    competition : Seed, Lateral, Divisive or None
-        Within-area competition (see `neuroattn.spec.competition`); None means independent units.
+    competition : a competition model (`neuroattn.spec.competition`), or None
+        Within-area competition; None means independent units.
+    dynamics : Dynamics, optional
+        The units' dynamics as Brian2 equations, instead of `tau` and `competition`.
     baseline : float or list of float
         Constant input to every unit (or one per unit).
     u0 : float or list of float
@@ -78,9 +82,10 @@ class Area(SpecModel):
 
     name: Optional[str] = None
     n: int = Field(ge=1)
-    tau: PositiveTime
+    tau: Optional[PositiveTime] = None
     transfer: Transfer = Sigmoid()
     competition: Optional[Competition] = None
+    dynamics: Optional[Dynamics] = None
     baseline: PerUnit = 0.0
     u0: PerUnit = 0.0
     features: FeatureAxis = FeatureAxis()
@@ -93,6 +98,15 @@ class Area(SpecModel):
         return name
 
     @model_validator(mode="after")
+    def _dynamics(self):
+        if self.dynamics is None and self.tau is None:
+            raise ValueError("tau is missing (give tau, or the units' own dynamics)")
+        if self.dynamics is not None and self.competition is not None:
+            raise ValueError("give either competition or dynamics, not both (dynamics may write any "
+                             "competition in its equations)")
+        return self
+
+    @model_validator(mode="after")
     def _lengths(self):
         for field in ("baseline", "u0"):
             value = getattr(self, field)
@@ -102,3 +116,17 @@ class Area(SpecModel):
 
     def feature_values(self) -> np.ndarray:
         return self.features.values(self.n)
+
+    def weight_pattern(self):
+        """The pattern of the area's recurrent weights (of its competition or dynamics), or None."""
+        if self.competition is not None:
+            return self.competition.weights
+        return None if self.dynamics is None else self.dynamics.weights
+
+    def weight_matrix(self) -> Optional[np.ndarray]:
+        """The recurrent weight matrix ``W`` (n x n) from `weight_pattern`, or None."""
+        pattern = self.weight_pattern()
+        if pattern is None:
+            return None
+        x = self.feature_values()
+        return pattern.matrix(x, x, self.features.period)

@@ -6,7 +6,7 @@ value; this module only rewrites its report into that one line and raises `SpecE
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping, Optional
 
 import pydantic
 from pydantic import ConfigDict
@@ -41,9 +41,8 @@ _MESSAGES = {
 
 
 #: Fields holding tagged unions, and the tags pydantic puts into error paths after them.
-_UNION_FIELDS = {"transfer", "competition", "weights", "amplitude"}
-_UNION_TAGS = {"sigmoid", "relu", "linear", "expression", "seed", "lateral", "divisive", "uniform",
-               "matrix", "gaussian", "random", "float", "list[float]", "Bump"}
+_UNION_FIELDS = {"weights", "amplitude"}
+_UNION_TAGS = {"uniform", "matrix", "gaussian", "random", "float", "list[float]", "Bump"}
 
 
 class SpecProblem(Exception):
@@ -130,15 +129,20 @@ class SpecModel(pydantic.BaseModel, metaclass=_SpecMeta):
         except SpecProblem as err:
             raise SpecError(str(err)) from None
 
-    def replace(self, **changes: Any):
+    def replace(self, paths: Optional[Mapping[str, Any]] = None, /, **changes: Any):
         """A validated copy with some fields changed (specs are frozen).
+
+        `paths` maps dotted paths, as sweeps write them, to new values; keyword arguments name fields.
+        Only the models on each path are rebuilt; the rest are reused as they are.
 
         Examples
         --------
         >>> from neuroattn import Area
         >>> Area(n=4, tau="10 ms").replace(n=8).n
         8
+        >>> Area(n=4, tau="10 ms").replace({"tau": "20 ms"}).tau
+        0.02
         """
-        data = self.model_dump(mode="json")
-        data.update(changes)
-        return type(self).from_dict(data, where=type(self).__name__)
+        from neuroattn.spec.paths import set_paths
+
+        return set_paths(self, {**dict(paths or {}), **changes})

@@ -74,10 +74,16 @@ class NetworkSpec(SpecModel):
     def _cross_check(self):
         areas = self.areas
         for name, area in areas.items():
-            comp = area.competition
-            if comp is not None and isinstance(comp.weights, Matrix) and comp.weights.shape != (area.n, area.n):
-                raise SpecProblem(f"areas.{name}.competition.weights: matrix must be {area.n}x{area.n} "
-                                  f"for n={area.n} (got {comp.weights.shape[0]}x{comp.weights.shape[1]})")
+            w = area.weight_pattern()
+            if isinstance(w, Matrix) and w.shape != (area.n, area.n):
+                where = "competition" if area.competition is not None else "dynamics"
+                raise SpecProblem(f"areas.{name}.{where}.weights: matrix must be {area.n}x{area.n} "
+                                  f"for n={area.n} (got {w.shape[0]}x{w.shape[1]})")
+            params = area.dynamics.parameters if area.dynamics is not None else {}
+            for p, value in params.items():
+                if isinstance(value, list) and len(value) != area.n:
+                    raise SpecProblem(f"areas.{name}.dynamics.parameters.{p}: has {len(value)} entries but "
+                                      f"the area has n={area.n} units (got {value!r})")
         seen = set()
         for k, proj in enumerate(self.projections):
             for end in ("source", "target"):
@@ -121,12 +127,8 @@ class NetworkSpec(SpecModel):
         raise KeyError(name)
 
     def competition_matrix(self, area: str) -> Optional[np.ndarray]:
-        """The area's competition weight matrix ``W`` (n x n), or None without competition."""
-        a = self.areas[area]
-        if a.competition is None:
-            return None
-        x = a.feature_values()
-        return a.competition.weights.matrix(x, x, a.features.period)
+        """The area's recurrent weight matrix ``W`` (n x n), or None (`Area.weight_matrix`)."""
+        return self.areas[area].weight_matrix()
 
     def projection_matrix(self, proj: Projection) -> np.ndarray:
         """``scale * W`` of a projection, shape (n_target, n_source)."""

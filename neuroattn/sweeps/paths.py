@@ -1,190 +1,42 @@
-"""Dotted paths into a spec: ``areas.V1.competition.beta``, ``projections[PFC->V1].scale``, ``stimuli[0].amplitude``.
-
-A path walks the spec's plain data (``model_dump(mode='json')``, defaults included): mapping keys after
-dots, list items by position (``stimuli[0]``) or, for projections and stimuli, by name in brackets
-(``projections[PFC->V1]``). Setting values rebuilds only the branches on the path and validates the
-whole spec again, so a bad value fails with the spec's own message.
-"""
+"""Sweep parameters are the spec's dotted paths (`neuroattn.spec.paths`); here their errors become
+`SweepError`s that say which point of the space gave them."""
 from __future__ import annotations
 
-import difflib
-import re
-from typing import Any, Iterator, Mapping, Optional
-
-from pydantic import BaseModel
+from typing import Any, Mapping, Optional
 
 from neuroattn.exceptions import SpecError, SweepError
 from neuroattn.spec import NetworkSpec
-
-_TOKEN = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[([^\]]+)\]")
-
-
-def parse_path(path: str) -> list:
-    """Split a dotted path into keys (str) and list selectors (int position or ``'[name]'``)."""
-    if not isinstance(path, str) or not path:
-        raise SweepError(f"space: a parameter path must be a non-empty string (got {path!r})")
-    tokens, pos = [], 0
-    while pos < len(path):
-        m = _TOKEN.match(path, pos)
-        if m is None or (pos == 0 and path.startswith(".")):
-            raise SweepError(f"space: cannot read the path {path!r} at character {pos + 1} "
-                             "(write areas.V1.tau, projections[PFC->V1].scale, stimuli[0].amplitude)")
-        key, sel = m.groups()
-        if key is not None:
-            tokens.append(key)
-        else:
-            sel = sel.strip()
-            tokens.append(int(sel) if sel.lstrip("-").isdigit() else f"[{sel}]")
-        pos = m.end()
-    return tokens
+from neuroattn.spec.paths import get_value as _get_value
+from neuroattn.spec.paths import leaf_paths, parse_path, set_paths, set_values, spec_data
 
 
-def _child(node: Any, token) -> tuple[bool, Any, Any]:
-    """(found, key into node, child) for one token."""
-    if isinstance(node, dict) and isinstance(token, str) and not token.startswith("["):
-        return (token in node), token, node.get(token)
-    if isinstance(node, list):
-        if isinstance(token, int):
-            ok = -len(node) <= token < len(node)
-            return ok, token, node[token] if ok else None
-        if isinstance(token, str) and token.startswith("["):
-            name = token[1:-1]
-            for k, item in enumerate(node):
-                if isinstance(item, dict) and item.get("name") == name:
-                    return True, k, item
-    return False, None, None
-
-
-def leaf_paths(data: Any, prefix: str = "") -> Iterator[str]:
-    """Every settable path in plain spec data (numbers, strings, lists of numbers, null fields)."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from leaf_paths(value, f"{prefix}.{key}" if prefix else key)
-    elif isinstance(data, list) and data and all(isinstance(v, dict) for v in data):
-        for k, item in enumerate(data):
-            label = f"[{item['name']}]" if prefix == "projections" and item.get("name") else f"[{k}]"
-            yield from leaf_paths(item, prefix + label)
-    else:
-        yield prefix
+def _space_error(err: SpecError) -> SweepError:
+    text = str(err)
+    return SweepError("space: " + text[len("path: "):] if text.startswith("path: ") else text)
 
 
 def get_value(data: Mapping, path: str) -> Any:
-    """The value at `path` in plain spec data; `SweepError` naming close paths when there is none."""
-    node = data
-    for token in parse_path(path):
-        found, _, node = _child(node, token)
-        if not found:
-            raise SweepError(unknown_path_message(data, path))
-    return node
-
-
-def unknown_path_message(data: Mapping, path: str) -> str:
-    valid = list(leaf_paths(data))
-    close = difflib.get_close_matches(path, valid, n=3, cutoff=0.5)
-    hint = f"; closest: {', '.join(close)}" if close else f"; valid paths include {', '.join(valid[:4])}"
-    return f"space: no parameter {path!r} in the spec{hint}"
-
-
-def set_values(data: Mapping, values: Mapping[str, Any]) -> dict:
-    """A copy of `data` with each path set; only the branches on the paths are copied."""
-    out = dict(data)
-    for path, value in values.items():
-        tokens = parse_path(path)
-        node, parent_copy = data, out
-        for depth, token in enumerate(tokens):
-            found, key, child = _child(node, token)
-            if not found:
-                raise SweepError(unknown_path_message(data, path))
-            if depth == len(tokens) - 1:
-                parent_copy[key] = value
-                break
-            if isinstance(child, (dict, list)):
-                existing = parent_copy[key]
-                copy = (dict(existing) if isinstance(existing, dict) else list(existing)) \
-                    if existing is child else existing
-                parent_copy[key] = copy
-                node, parent_copy = child, copy
-            else:
-                raise SweepError(unknown_path_message(data, path))
-    return out
-
-
-def apply(base: Mapping, values: Mapping[str, Any]) -> NetworkSpec:
-    """The spec with `values` set at their paths, validated; a bad value is a `SweepError`."""
+    """The value at `path` in plain spec data; a `SweepError` naming the closest paths if there is none."""
     try:
-        return NetworkSpec.from_dict(set_values(base, values))
+        return _get_value(data, path)
     except SpecError as err:
-        shown = ", ".join(f"{p}={v!r}" for p, v in values.items())
-        raise SweepError(f"space: the point ({shown}) gives an invalid spec: {err}") from None
-
-
-def _is_model_container(value) -> bool:
-    if isinstance(value, BaseModel):
-        return True
-    if isinstance(value, (list, tuple)) and value and isinstance(value[0], BaseModel):
-        return True
-    return isinstance(value, dict) and bool(value) and isinstance(next(iter(value.values())), BaseModel)
-
-
-def _rebuild(model: BaseModel, field: str, value) -> BaseModel:
-    """`model` with `field` set to `value`, validated; validated sub-models are reused, not re-checked."""
-    kept = {f: getattr(model, f) for f in type(model).model_fields if f != field
-            and _is_model_container(getattr(model, f))}
-    data = model.model_dump(mode="json", include=set(type(model).model_fields) - set(kept) - {field})
-    data.update(kept)
-    data[field] = value
-    return type(model)(**data)
-
-
-class _Fallback(Exception):
-    """The path leaves the spec's models (into a plain list); use the plain-data route."""
-
-
-def _set_in(node, tokens: list, value):
-    token, rest = tokens[0], tokens[1:]
-    if isinstance(node, BaseModel):
-        if not isinstance(token, str) or token.startswith("[") or token not in type(node).model_fields:
-            raise _Fallback
-        return _rebuild(node, token, value if not rest else _set_in(getattr(node, token), rest, value))
-    if isinstance(node, dict):
-        if token not in node:
-            raise _Fallback
-        return {**node, token: value if not rest else _set_in(node[token], rest, value)}
-    if isinstance(node, list) and node and isinstance(node[0], BaseModel):
-        if isinstance(token, int):
-            index = token
-        else:
-            index = next((k for k, item in enumerate(node) if getattr(item, "name", None) == token[1:-1]), None)
-        if index is None or not -len(node) <= index < len(node):
-            raise _Fallback
-        out = list(node)
-        out[index] = value if not rest else _set_in(node[index], rest, value)
-        return out
-    raise _Fallback
+        raise _space_error(err) from None
 
 
 def apply_to_spec(spec: NetworkSpec, values: Mapping[str, Any], base: Optional[Mapping] = None) -> NetworkSpec:
-    """Like `apply`, from a validated spec: only the models on each path are rebuilt and checked.
-
-    Sub-models off the paths (a 1000x1000 weight matrix, say) are reused as they are, so a point
-    costs microseconds however large the network; the whole spec's cross-checks still run. A path
-    into a plain list falls back to `apply` on `base` (the spec's plain data).
-    """
+    """`spec` with `values` set at their paths (`neuroattn.spec.paths.set_paths`), as a sweep point."""
     try:
-        out = spec
-        for path, value in values.items():
-            out = _set_in(out, parse_path(path), value)
-        return out
-    except _Fallback:
-        return apply(spec_data(spec) if base is None else base, values)
+        return set_paths(spec, values, base)
     except SpecError as err:
+        if str(err).startswith("path: "):
+            raise _space_error(err) from None
         shown = ", ".join(f"{p}={v!r}" for p, v in values.items())
         raise SweepError(f"space: the point ({shown}) gives an invalid spec: {err}") from None
 
 
-def spec_data(spec: NetworkSpec) -> dict:
-    """The plain data paths walk: the full dump, defaults included."""
-    return spec.model_dump(mode="json")
+def apply(base: Mapping, values: Mapping[str, Any]) -> NetworkSpec:
+    """The spec of plain data `base` with `values` set, validated."""
+    return apply_to_spec(NetworkSpec.from_dict(base), values, base)
 
 
 __all__ = ["parse_path", "get_value", "set_values", "apply", "apply_to_spec", "leaf_paths", "spec_data"]

@@ -101,45 +101,25 @@ class SweepPlan:
                "chunk_size": self.chunk_size}
         return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
-    def run_chunk(self, index: int) -> xr.Dataset:
-        """Simulate chunk `index`; a Dataset over its points (diverged points hold NaN)."""
-        from neuroattn.engine import simulate_batch
-        from neuroattn.engine.batch import structure_key
-        from neuroattn.spec.quantities import format_time
+    def run_chunk(self, index: int, cache=None) -> xr.Dataset:
+        """Simulate chunk `index`; a Dataset over its points (diverged points hold NaN).
+
+        `cache` is the process's `neuroattn.engine.NetworkCache`: with ``cpp_standalone`` every chunk
+        of a structure reuses one program compiled for `chunk_size` points.
+        """
+        from neuroattn.engine import RunSettings, run
 
         sl = self.chunk_slice(index)
         ks = list(range(sl.start, sl.stop))
-        specs = [self.spec(k) for k in ks]
-        groups: dict = {}
-        for pos, spec in enumerate(specs):
-            groups.setdefault(structure_key(spec), []).append(pos)
         internal = self.record_every is None and any(m in NEEDS_TRACES for m in self.metrics)
         every = self.record_every or (max(1, self.n_steps // METRIC_SAMPLES) if internal else None)
         record = tuple(dict.fromkeys(self.variables + (("r", "I") if internal else ())))
-        parts = []
-        for positions in groups.values():
-            batch = [specs[p] for p in positions]
-            seeds = [self.seeds[ks[p]] for p in positions]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DivergenceWarning)
-                if self.target == "cpp_standalone":
-                    # compiled once per structure for `chunk_size` points: pad a short batch, drop the padding
-                    from neuroattn.engine.compiled import simulate_batch_compiled
-
-                    pad = self.chunk_size - len(batch)
-                    res = simulate_batch_compiled(batch + batch[-1:] * pad, format_time(self.duration),
-                                                  dt=format_time(self.dt), seed=seeds + seeds[-1:] * pad,
-                                                  record_every=every, record=record if every else ())
-                    res = res.isel(point=slice(0, len(batch)))
-                else:
-                    res = simulate_batch(batch, format_time(self.duration), dt=format_time(self.dt), seed=seeds,
-                                         record_every=every, record=record if every else (), target=self.target,
-                                         progress=False)
-            res = res.drop_vars("seed", errors="ignore").assign_coords(point=[ks[p] for p in positions])
-            parts.append(self._finish(res))
-        out = xr.concat(parts, dim="point", data_vars="all", coords="minimal", compat="override",
-                        join="override") if len(parts) > 1 else parts[0]
-        return out.sortby("point")
+        settings = RunSettings(self.dt, self.n_steps, every, record if every else ())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)
+            res = run([self.spec(k) for k in ks], settings, seeds=[self.seeds[k] for k in ks], target=self.target,
+                      cache=cache, pad_to=self.chunk_size, progress=False, provenance=False)
+        return self._finish(res.assign_coords(point=ks))
 
     def _finish(self, res: xr.Dataset) -> xr.Dataset:
         """Metrics, NaN for diverged points, and only the variables the sweep keeps."""

@@ -1,19 +1,21 @@
 """Execution backends: where the chunks of a sweep are computed.
 
 - ``batched``: in this process, chunk after chunk (each chunk one batched Brian2 network).
-- ``processes``: a pool of local worker processes (spawned, so each has a fresh Brian2 with its own
-  device state and standalone build folders; the Cython cache is shared under Brian2's file lock,
-  so each code object compiles once).
+- ``processes``: local worker processes (spawned, so each has a fresh Brian2 with its own device
+  state and standalone build folders; the Cython cache is shared under Brian2's file lock, so each
+  code object compiles once). Each worker lives for the whole sweep and takes chunks from a queue.
 - ``dask``: chunks as tasks on ``dask.distributed``: a `LocalCluster` of worker processes by
   default, or the scheduler at `scheduler` (``tcp://host:8786``, e.g. started by dask-jobqueue).
   A worker that dies mid-chunk loses nothing: the scheduler reruns its task elsewhere.
 
-With a store, workers write their chunk's region themselves and return only a small summary;
-without one, they return the chunk's Dataset to this process.
+Wherever chunks run, that process keeps one `neuroattn.engine.NetworkCache` for the sweep (held by
+the sweep, by the worker's loop, or by a Dask worker plugin), so a ``cpp_standalone`` sweep compiles
+each structure once per process. With a store, workers write their chunk's region themselves and
+return only a small summary; without one, they return the chunk's Dataset to this process.
 """
 from __future__ import annotations
 
-import threading
+import queue
 import time
 from typing import Callable, Iterable, Optional
 
@@ -23,16 +25,12 @@ from neuroattn.exceptions import SweepError
 from neuroattn.sweeps.plan import SweepPlan
 
 BACKENDS = ("batched", "processes", "dask")
-#: Brian2 keeps global device state and is not thread-safe; a Dask worker with several threads
-#: computes its chunks one at a time.
-_BRIAN2_LOCK = threading.Lock()
 
 
-def compute_chunk(plan: SweepPlan, index: int, store_path: Optional[str]):
+def compute_chunk(plan: SweepPlan, index: int, store_path: Optional[str], cache=None):
     """Compute one chunk; write it to the store (and return a summary) or return the Dataset."""
     started = time.perf_counter()
-    with _BRIAN2_LOCK:
-        chunk = plan.run_chunk(index)
+    chunk = plan.run_chunk(index, cache=cache)
     if store_path is None:
         return index, chunk
     from neuroattn.sweeps.store import SweepStore
@@ -52,53 +50,66 @@ def run_chunks(plan: SweepPlan, todo: Iterable[int], store_path: Optional[str], 
     if not todo:
         return
     if backend == "batched":
-        for index in todo:
-            on_done(*compute_chunk(plan, index, store_path))
+        from neuroattn.engine import NetworkCache
+
+        with NetworkCache() as cache:
+            for index in todo:
+                on_done(*compute_chunk(plan, index, store_path, cache))
     elif backend == "processes":
         _run_processes(plan, todo, store_path, workers, on_done)
     else:
-        _run_dask(plan, todo, store_path, workers, scheduler, on_done)
+        from neuroattn.sweeps.dask_backend import run_dask
+
+        run_dask(plan, todo, store_path, workers, scheduler, on_done)
+
+
+def _worker_loop(plan: SweepPlan, store_path: Optional[str], tasks, results) -> None:
+    """A worker process: one engine cache for its life, chunks from `tasks` until a None arrives."""
+    from neuroattn.engine import NetworkCache
+
+    with NetworkCache() as cache:
+        for index in iter(tasks.get, None):
+            try:
+                results.put(("done", *compute_chunk(plan, index, store_path, cache)))
+            except BaseException as err:  # reported in the parent, which stops the sweep
+                results.put(("error", index, f"{type(err).__name__}: {err}"))
+                return
 
 
 def _run_processes(plan, todo, store_path, workers, on_done) -> None:
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    ctx = multiprocessing.get_context("spawn")
+    tasks, results = ctx.Queue(), ctx.Queue()
     n = min(workers or cpu_count(), len(todo))
-    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(compute_chunk, plan, index, store_path) for index in todo]
-        try:
-            for future in as_completed(futures):
-                on_done(*future.result())
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-
-
-def _run_dask(plan, todo, store_path, workers, scheduler, on_done) -> None:
-    from dask.distributed import Client, LocalCluster, as_completed
-
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=min(workers or cpu_count(), len(todo)), threads_per_worker=1,
-                               processes=True, dashboard_address=None)
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(scheduler, timeout=30)
-        except OSError as err:
-            raise SweepError(f"scheduler: cannot reach {scheduler!r} ({err})") from None
+    for index in todo:
+        tasks.put(index)
+    for _ in range(n):
+        tasks.put(None)
+    procs = [ctx.Process(target=_worker_loop, args=(plan, store_path, tasks, results), daemon=True)
+             for _ in range(n)]
+    for proc in procs:
+        proc.start()
+    remaining = set(todo)
     try:
-        plan_future = client.scatter(plan, broadcast=True)
-        futures = [client.submit(compute_chunk, plan_future, index, store_path, key=f"neuroattn-chunk-{index}-"
-                                 f"{plan.identity()[:12]}", pure=False, retries=2) for index in todo]
-        for future in as_completed(futures):
-            on_done(*future.result())
+        while remaining:
+            try:
+                kind, index, payload = results.get(timeout=0.5)
+            except queue.Empty:
+                dead = [p for p in procs if p.exitcode not in (None, 0)]
+                if dead:
+                    raise SweepError(f"a worker process died (exit code {dead[0].exitcode}); rerun the "
+                                     "sweep with its store to compute the missing chunks") from None
+                continue
+            if kind == "error":
+                raise SweepError(f"chunk {index} failed in a worker: {payload}")
+            remaining.discard(index)
+            on_done(index, payload)
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        for proc in procs:
+            if remaining:
+                proc.terminate()
+            proc.join(timeout=30)
 
 
 def cpu_count() -> int:
@@ -113,4 +124,4 @@ def concat_chunks(chunks: dict[int, xr.Dataset]) -> xr.Dataset:
                      compat="override", join="override")
 
 
-__all__ = ["BACKENDS", "compute_chunk", "run_chunks", "concat_chunks"]
+__all__ = ["BACKENDS", "compute_chunk", "run_chunks", "concat_chunks", "cpu_count"]

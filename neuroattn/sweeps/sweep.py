@@ -58,7 +58,7 @@ def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: 
               final: bool = True, metrics: Sequence[str] = (), metric_areas: Optional[Sequence[str]] = None,
               chunk_size: Optional[int] = None, target: Optional[str] = None, workers: int = 1) -> SweepPlan:
     """Check every option and the first point, and lay out the sweep's points and chunks."""
-    from neuroattn.engine.simulator import run_settings
+    from neuroattn.engine import RunSettings
 
     base = spec_data(spec)
     columns = space.columns()
@@ -68,7 +68,8 @@ def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: 
     if not final and every is None and not metrics:
         raise SweepError("record: keeps nothing (final=False, no traces, no metrics)")
     try:
-        dt_s, n_steps, every = run_settings(duration, dt, every)
+        settings = RunSettings.parse(duration, dt, every)
+        dt_s, n_steps, every = settings.dt, settings.n_steps, settings.record_every
     except NeuroAttnError as err:
         raise SweepError(str(err)) from None
     seed_list = [int(seeds)] if np.ndim(seeds) == 0 else [int(s) for s in seeds]
@@ -155,7 +156,7 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
         raise SweepError(f"backend: must be one of {', '.join(BACKENDS)} (got {backend!r})")
     if scheduler is not None and backend != "dask":
         raise SweepError("scheduler: only the 'dask' backend uses a scheduler address")
-    from neuroattn.engine.device import resolve_target
+    from neuroattn.engine import resolve_target
 
     target = resolve_target(target)
     n_workers = 1 if backend == "batched" else (workers or cpu_count())
@@ -191,10 +192,6 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
     finally:
         if bar is not None:
             bar.close()
-        if target == "cpp_standalone" and backend == "batched":
-            from neuroattn.engine.compiled import release_compiled
-
-            release_compiled()  # hand this process's Brian2 device back
     if stats["diverged"]:
         warnings.warn(f"{stats['diverged']} point(s) diverged; they hold NaN and are flagged in 'diverged'",
                       DivergenceWarning, stacklevel=2)

@@ -1,5 +1,4 @@
 """The cortical hierarchy and the attention paradigms: qualitative outcomes, for every noise seed."""
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -7,8 +6,8 @@ import pytest
 import neuroattn as na
 from neuroattn import paradigms as P
 from neuroattn.models import cortical_hierarchy
+from paths import MODELS
 
-ROOT = Path(__file__).resolve().parents[2]
 SEEDS = [0, 1, 2]
 
 
@@ -19,7 +18,7 @@ def rates(result, area, location, condition):
 
 
 def test_yaml_and_factory_give_the_same_hierarchy():
-    spec = na.load_spec(ROOT / "models" / "cortical_hierarchy.yaml")
+    spec = na.load_spec(MODELS / "cortical_hierarchy.yaml")
     assert spec == cortical_hierarchy()
     assert list(spec.areas) == ["V1", "A1", "parietal", "temporal", "PFC", "amygdala"]
     taus = {name: a.tau for name, a in spec.areas.items()}

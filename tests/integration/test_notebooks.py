@@ -1,17 +1,18 @@
 """The notebooks run top to bottom on a fresh kernel, and are stored without outputs."""
-from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+from paths import NOTEBOOKS
+
+NOTEBOOK_FILES = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 
 def test_there_are_notebooks():
-    assert NOTEBOOKS
+    assert NOTEBOOK_FILES
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=[p.stem for p in NOTEBOOK_FILES])
 def test_notebook_runs(path):
     import nbformat
     from nbclient import NotebookClient

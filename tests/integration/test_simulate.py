@@ -10,11 +10,14 @@ import xarray as xr
 import neuroattn as na
 from neuroattn.cli import main
 from neuroattn.results import load, save
+from paths import MODELS
+
+SEED_YAML = MODELS / "seed_competition.yaml"
 
 
 @pytest.fixture(scope="module")
 def result():
-    spec = na.load_spec("models/seed_competition.yaml")
+    spec = na.load_spec(SEED_YAML)
     return na.simulate(spec, "50 ms", dt="0.1 ms", seed=3, record_every=10)
 
 
@@ -29,7 +32,7 @@ def test_result_schema(result):
 
 def test_provenance(result):
     attrs = result.attrs
-    assert na.load_spec(attrs["spec"]) == na.load_spec("models/seed_competition.yaml")
+    assert na.load_spec(attrs["spec"]) == na.load_spec(SEED_YAML)
     assert attrs["seed"] == 3 and attrs["dt"] == 1e-4 and attrs["diverged"] == 0
     for pkg in ("neuroattn", "brian2", "numpy"):
         assert attrs[f"{pkg}_version"]
@@ -46,14 +49,14 @@ def test_save_load_round_trip_exact(result, tmp_path, suffix):
 def test_times_as_quantities_and_strings_agree():
     from neuroattn.units import ms, second
 
-    spec = na.load_spec("models/seed_competition.yaml")
+    spec = na.load_spec(SEED_YAML)
     a = na.simulate(spec, 0.02 * second, dt=0.1 * ms, record_every=None)
     b = na.simulate(spec, "20 ms", dt="0.1 ms", record_every=None)
     assert np.array_equal(a.u_final.values, b.u_final.values)
 
 
 def test_record_every_as_time():
-    res = na.simulate(na.load_spec("models/seed_competition.yaml"), "20 ms", record_every="2 ms")
+    res = na.simulate(na.load_spec(SEED_YAML), "20 ms", record_every="2 ms")
     assert res.sizes["time"] == 10
 
 
@@ -62,11 +65,11 @@ def test_record_every_as_time():
     ({"duration": "1 s", "dt": "3 ms"}, r"duration: must be a whole number of steps"),
     ({"duration": "10 ms", "record_every": 0}, r"record_every: must be between"),
     ({"duration": "10 ms", "target": "gpu"}, r"target: must be one of numpy, cython, cpp_standalone"),
-    ({"duration": "10 ms", "record": ["v"]}, r"record: can trace u, r, I \(got 'v'\)"),
+    ({"duration": "10 ms", "record": ["v"]}, r"record: can trace u, r, I, E \(got 'v'\)"),
     ({"duration": 10}, r"duration: must be a time with a unit"),
 ])
 def test_bad_run_arguments(kwargs, match):
-    spec = na.load_spec("models/seed_competition.yaml")
+    spec = na.load_spec(SEED_YAML)
     duration = kwargs.pop("duration")
     with pytest.raises(na.SimulationError, match=match):
         na.simulate(spec, duration, **kwargs)
@@ -93,7 +96,7 @@ def test_batch_flags_divergence_per_point():
 
 
 def test_batch_refuses_different_structures():
-    a = na.load_spec("models/seed_competition.yaml")
+    a = na.load_spec(SEED_YAML)
     b = a.replace(stimuli=[])
     with pytest.raises(na.BuildError, match="point 1 differs from point 0 in the structure of its stimuli"):
         na.simulate_batch([a, b], "1 ms")
@@ -109,7 +112,7 @@ def test_delay_with_synapses_is_a_build_error():
 # -- CLI ------------------------------------------------------------------------------------------------
 def test_cli_run_writes_result_and_plot(tmp_path, capsys):
     out, png = tmp_path / "res.nc", tmp_path / "traces.png"
-    code = main(["run", "models/seed_competition.yaml", "--duration", "30ms", "--out", str(out),
+    code = main(["run", str(SEED_YAML), "--duration", "30ms", "--out", str(out),
                  "--plot", str(png), "--seed", "1", "--record-every", "5"])
     assert code == 0
     res = load(out)
@@ -120,13 +123,13 @@ def test_cli_run_writes_result_and_plot(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, match", [
     (["run", "nope.yaml", "--duration", "1s"], "no such file"),
-    (["run", "models/seed_competition.yaml", "--duration", "3"], "duration: must be a time with a unit"),
-    (["run", "models/seed_competition.yaml", "--duration", "1s", "--dt", "-1 ms"], "dt: must be a positive time"),
+    (["run", str(SEED_YAML), "--duration", "3"], "duration: must be a time with a unit"),
+    (["run", str(SEED_YAML), "--duration", "1s", "--dt", "-1 ms"], "dt: must be a positive time"),
     (["run", "BADSPEC", "--duration", "1s"], "areas.V1.tau: must be a positive time"),
 ])
 def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, args, match):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(open("models/seed_competition.yaml").read().replace("10 ms", "-10 ms"))
+    bad.write_text(SEED_YAML.read_text().replace("10 ms", "-10 ms"))
     out = tmp_path / "res.nc"
     args = [str(bad) if a == "BADSPEC" else a for a in args] + ["--out", str(out)]
     assert main(args) == 2
@@ -136,10 +139,11 @@ def test_cli_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys
 
 
 def test_cli_bad_out_suffix(tmp_path, capsys):
-    assert main(["run", "models/seed_competition.yaml", "--duration", "1ms", "--out", str(tmp_path / "r.csv")]) == 2
+    assert main(["run", str(SEED_YAML), "--duration", "1ms", "--out", str(tmp_path / "r.csv")]) == 2
     assert ".nc (NetCDF) or .zarr" in capsys.readouterr().err
 
 
-def test_python_dash_m_and_info():
-    out = subprocess.run([sys.executable, "-m", "neuroattn", "info"], capture_output=True, text=True, check=True)
+def test_python_dash_m_and_info(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "neuroattn", "info"], capture_output=True, text=True, check=True,
+                         cwd=tmp_path)
     assert "brian2" in out.stdout and "target" in out.stdout

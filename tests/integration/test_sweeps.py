@@ -155,7 +155,7 @@ def test_sweep_killed_with_sigkill_resumes_to_a_complete_store(tmp_path):
     _write_sweep_file(sweep_file, model, n_points=60, chunk_size=2)
     store = tmp_path / "out.zarr"
     cmd = [sys.executable, "-m", "neuroattn", "sweep", str(sweep_file), "--out", str(store), "--quiet"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
     deadline = time.time() + 240
     done = None
     while time.time() < deadline and proc.poll() is None:
@@ -168,7 +168,7 @@ def test_sweep_killed_with_sigkill_resumes_to_a_complete_store(tmp_path):
     proc.wait()
     killed_at = _done(store)
     assert 2 <= killed_at.sum() < killed_at.size  # killed mid-run
-    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert rerun.returncode == 0, rerun.stderr[-1000:]
     ds = open_sweep(store).load()
     assert ds.chunk_done.values.all()

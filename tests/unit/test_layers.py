@@ -1,10 +1,11 @@
 """The layering rules of DESIGN.md: import side effects and who may import brian2."""
 import ast
-import pathlib
 import subprocess
 import sys
 
-PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "neuroattn"
+from paths import ROOT
+
+PACKAGE = ROOT / "neuroattn"
 
 
 def test_import_neuroattn_imports_neither_brian2_nor_matplotlib():

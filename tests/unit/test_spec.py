@@ -7,6 +7,7 @@ import pytest
 import neuroattn as na
 from neuroattn.spec import spec_hash
 from neuroattn.spec.quantities import format_time, parse_time
+from paths import MODELS
 
 
 def test_issue_yaml_loads_as_written(seed_yaml):
@@ -29,7 +30,7 @@ def test_yaml_round_trip_is_exact(seed_yaml, tmp_path):
 def test_models_folder_matches_factory():
     from neuroattn.models import seed_competition
 
-    assert na.load_spec("models/seed_competition.yaml") == seed_competition()
+    assert na.load_spec(MODELS / "seed_competition.yaml") == seed_competition()
 
 
 @pytest.mark.parametrize("text, seconds", [("10 ms", 0.01), ("2s", 2.0), ("0.5 second", 0.5),
@@ -104,7 +105,7 @@ BAD = [
     ("[1.0, 0.98, 0.96, 0.94]", "[1.0, 2.0]", "stimuli[0].amplitude", "has 2 entries", "n=4"),
     ("value: -0.3", "value: .nan", "areas.V1.competition.weights.value", "finite", "nan"),
     ("value: -0.3", "value: .inf", "areas.V1.competition.weights.value", "finite", "inf"),
-    ("{kind: relu}", "{kind: relux}", "areas.V1.transfer", "unknown kind", "relux"),
+    ("{kind: relu}", "{kind: relux}", "areas.V1.transfer", "unknown transfer", "relux"),
     ("{kind: relu}", "'foo(u)'", "areas.V1.transfer.expr", "unknown function", "foo(u)"),
     ("{kind: relu}", "'u +* 2'", "areas.V1.transfer.expr", "not a valid expression", "u +* 2"),
     ("{kind: relu}", "'x + 1'", "areas.V1.transfer.expr", "unknown name 'x'", "x + 1"),
@@ -112,7 +113,7 @@ BAD = [
      "areas.V1.competition.weights", "must be 4x4", "2x2"),
     ("{kind: uniform, value: -0.3}", "{kind: matrix, value: [[1, 2], [3]]}",
      "areas.V1.competition.weights.value", "same length", "[3]"),
-    ("model: seed", "model: sead", "areas.V1.competition", "unknown kind sead", "sead"),
+    ("model: seed", "model: sead", "areas.V1.competition", "unknown competition model 'sead'", "sead"),
 ]
 
 
@@ -162,6 +163,8 @@ def test_missing_and_unparsable_files(tmp_path):
 
 def test_specs_are_frozen(seed_yaml):
     spec = na.load_spec(seed_yaml)
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="Instance is frozen"):
         spec.name = "x"
     assert spec.replace(name="x").name == "x" and spec.name == "seed-competition"

@@ -1,5 +1,4 @@
 """Parameter spaces, dotted paths and sweep files: no simulation runs here."""
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,8 +7,7 @@ import neuroattn as na
 from neuroattn.sweeps import Grid, Product, Sample, Table, Zip, apply, from_config, get_value, make_plan, parse_path
 from neuroattn.sweeps.config import load_sweep
 from neuroattn.sweeps.paths import set_values, spec_data
-
-ROOT = Path(__file__).resolve().parents[2]
+from paths import EXPERIMENTS
 
 
 @pytest.fixture
@@ -124,7 +122,7 @@ def test_plan_checks_paths_seeds_and_chunks_before_running(two_area):
 
 @pytest.mark.parametrize("name", ["beta_sweep", "weight_sweep", "input_sweep"])
 def test_shipped_sweep_files_load_and_plan(name):
-    spec, space, kwargs = load_sweep(ROOT / "experiments" / f"{name}.yaml")
+    spec, space, kwargs = load_sweep(EXPERIMENTS / f"{name}.yaml")
     duration = kwargs.pop("duration")
     for key in ("backend", "workers", "scheduler"):
         kwargs.pop(key)

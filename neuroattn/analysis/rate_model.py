@@ -1,8 +1,10 @@
 """The rate equations of a spec in numpy: ``du/dt = F(u, I)`` and its analytic Jacobian.
 
-This is an implementation of the equations in `neuroattn.spec.competition` independent of the Brian2
-engine; the reference tests integrate it and compare. Projection delays do not enter `rhs` (pass
-delayed source rates explicitly) nor `jacobian` (the Jacobian of the undelayed system).
+Each area's right-hand side and its partial derivatives come from the area's `AreaDynamics` (the
+numpy side of its competition model's registration, or of its own equations); this module wires the
+areas together through their projections. It shares no code with the Brian2 engine, so the reference
+tests integrate it and compare. Projection delays do not enter `rhs` (pass delayed source rates
+explicitly) nor `jacobian` (the Jacobian of the undelayed system).
 """
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from neuroattn.spec import NetworkSpec
+from neuroattn.exceptions import NeuroAttnError
+from neuroattn.spec import NetworkSpec, area_dynamics
 from neuroattn.spec.area import per_unit
 
 
@@ -29,10 +32,14 @@ class RateModel:
         self.spec = spec
         self.slices = spec.area_slices()
         self.n_units = spec.n_units
-        self.tau = np.concatenate([np.full(a.n, a.tau) for a in spec.areas.values()])
+        self.dynamics = {name: area_dynamics(a) for name, a in spec.areas.items()}
+        for name, dyn in self.dynamics.items():
+            if dyn.rhs is None:
+                raise NeuroAttnError(f"areas.{name}: the analysis handles dynamics with one state variable "
+                                     f"per unit (u); this area has {', '.join(dyn.state)}")
+        self.timescale = np.concatenate([np.full(a.n, 1.0) if d.timescale is None else d.timescale
+                                         for a, d in zip(spec.areas.values(), self.dynamics.values())])
         self.baseline = np.concatenate([per_unit(a.baseline, a.n) for a in spec.areas.values()])
-        self.w = {name: spec.competition_matrix(name) for name in spec.areas}
-        self.w_offdiag = {name: None if w is None else w - np.diag(np.diag(w)) for name, w in self.w.items()}
         self.proj = [spec.projection_matrix(p) for p in spec.projections]
 
     # -- inputs ------------------------------------------------------------------------------------
@@ -74,29 +81,23 @@ class RateModel:
             target[self.slices[proj.target]] += self.proj[p] @ src
         return bias, gain
 
+    def _recurrent(self, name: str, r_area: np.ndarray) -> np.ndarray:
+        c = self.dynamics[name].coupling
+        return np.zeros_like(r_area) if c is None else c @ r_area
+
     def rhs(self, u: np.ndarray, I: np.ndarray, r_proj: Optional[Sequence[np.ndarray]] = None) -> np.ndarray:
         """``du/dt`` at state `u` with external input `I`; `r_proj[p]` overrides projection p's source rates."""
         r = self.rates(u)
         bias, gain = self._inputs_from_projections(r, r_proj)
         E = (1.0 + gain) * (I + bias)
-        total = np.empty_like(E)
+        out = np.empty_like(E)
         for name, sl in self.slices.items():
-            comp = self.spec.areas[name].competition
-            ra, Ea = r[sl], E[sl]
-            if comp is None:
-                total[sl] = Ea
-            elif comp.model == "seed":
-                w = self.w[name]
-                rs = w.sum(1) if comp.include_self else w.sum(1) - np.diag(w)
-                total[sl] = self.w_offdiag[name] @ ra - comp.beta * rs * ra + Ea
-            elif comp.model == "lateral":
-                total[sl] = comp.alpha * ra - comp.beta * (self.w_offdiag[name] @ ra) + Ea
-            else:  # divisive
-                total[sl] = Ea / (comp.sigma + comp.beta * (self.w[name] @ ra))
-        return (-u + total) / self.tau
+            dyn = self.dynamics[name]
+            out[sl] = dyn.rhs(u[sl], r[sl], self._recurrent(name, r[sl]), E[sl], dyn.constants)
+        return out
 
     def jacobian(self, u: np.ndarray, I: np.ndarray) -> np.ndarray:
-        """Analytic ``d(du_i/dt)/du_j`` at `u` (N x N)."""
+        """Analytic ``d(du_i/dt)/du_j`` at `u` (N x N), from each area's partial derivatives."""
         N = self.n_units
         r, fp = self.rates(u), self.slopes(u)
         bias, gain = self._inputs_from_projections(r, None)
@@ -111,21 +112,10 @@ class RateModel:
         E = (1.0 + gain) * D
         J = np.zeros((N, N))
         for name, sl in self.slices.items():
-            comp = self.spec.areas[name].competition
-            fa = fp[sl]
-            if comp is None:
-                J[sl] = dE[sl]
-            elif comp.model == "seed":
-                w = self.w[name]
-                rs = w.sum(1) if comp.include_self else w.sum(1) - np.diag(w)
-                J[sl] = dE[sl]
-                J[sl, sl] += self.w_offdiag[name] * fa[None, :] - np.diag(comp.beta * rs * fa)
-            elif comp.model == "lateral":
-                J[sl] = dE[sl]
-                J[sl, sl] += np.diag(comp.alpha * fa) - comp.beta * self.w_offdiag[name] * fa[None, :]
-            else:  # divisive: x = E / (sigma + beta * W r)
-                den = comp.sigma + comp.beta * (self.w[name] @ r[sl])
-                J[sl] = dE[sl] / den[:, None]
-                J[sl, sl] -= (E[sl] / den ** 2)[:, None] * comp.beta * self.w[name] * fa[None, :]
-        J -= np.eye(N)
-        return J / self.tau[:, None]
+            dyn = self.dynamics[name]
+            d_u, d_r, d_rec, d_E = dyn.partials(u[sl], r[sl], self._recurrent(name, r[sl]), E[sl], dyn.constants)
+            J[sl] = d_E[:, None] * dE[sl]
+            J[sl, sl] += np.diag(d_u + d_r * fp[sl])
+            if dyn.coupling is not None:
+                J[sl, sl] += d_rec[:, None] * dyn.coupling * fp[sl][None, :]
+        return J

@@ -1,0 +1,267 @@
+"""Running networks: `run` (the engine's one entry point), and `simulate` / `simulate_batch` on top.
+
+`run` takes any list of specs and returns one Dataset along ``point`` in their order. It groups the
+specs by structure (each group one batched Brian2 network), chooses the target, reuses compiled
+standalone networks through an explicit `NetworkCache`, pads a group to the cached batch size and
+drops the padding, and builds provenance only when asked. Sweeps and paradigms call it; nothing
+outside the engine reaches into its modules.
+"""
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence, Union
+
+import brian2
+import numpy as np
+import xarray as xr
+
+from neuroattn.engine.batch import batch_params, group_by_structure
+from neuroattn.engine.builder import build_network, recordable
+from neuroattn.engine.collect import assemble, collect
+from neuroattn.engine.compiled import NetworkCache
+from neuroattn.engine.device import resolve_target, use_target
+from neuroattn.exceptions import NeuroAttnError, SimulationError, SpecError
+from neuroattn.results import squeeze_point
+from neuroattn.spec import NetworkSpec, load_spec
+from neuroattn.spec.quantities import parse_time
+
+#: What `simulate` records by default.
+DEFAULT_RECORD = ("u", "r", "I")
+
+
+def _seconds(value, what: str) -> float:
+    try:
+        seconds = parse_time(value)
+    except ValueError as err:
+        raise SimulationError(f"{what}: {err} (got {value!r})") from None
+    if seconds <= 0:
+        raise SimulationError(f"{what}: must be a positive time (got {value!r})")
+    return seconds
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How long and how finely to run, and what to record, in plain numbers (checked once).
+
+    ``dt`` in seconds; ``n_steps`` Euler steps; ``record_every`` the trace interval in steps (None:
+    final state only); ``record`` the traced variables.
+    """
+
+    dt: float
+    n_steps: int
+    record_every: Optional[int] = None
+    record: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, duration, dt="0.1 ms", record_every=1, record: Sequence[str] = DEFAULT_RECORD) -> "RunSettings":
+        """Settings from user values (``'2 s'``, ``'0.1 ms'``, steps or a time); `SimulationError` if bad."""
+        T = _seconds(duration, "duration")
+        dt_s = _seconds(dt, "dt")
+        n_steps = int(round(T / dt_s))
+        if n_steps < 1 or abs(n_steps * dt_s - T) > 1e-9 * max(T, 1.0):
+            raise SimulationError(f"duration: must be a whole number of steps dt={dt_s!r} s (got {duration!r})")
+        if isinstance(record, str):
+            record = (record,)
+        if record_every is None:
+            return cls(dt_s, n_steps, None, ())
+        if isinstance(record_every, (int, np.integer)) and not isinstance(record_every, bool):
+            every = int(record_every)
+        else:
+            every = int(round(_seconds(record_every, "record_every") / dt_s))
+        if not 1 <= every <= n_steps:
+            raise SimulationError(f"record_every: must be between 1 step and the duration (got {record_every!r})")
+        return cls(dt_s, n_steps, every, tuple(dict.fromkeys(record)) if record else ())
+
+    @property
+    def duration(self) -> float:
+        return self.n_steps * self.dt
+
+    def traced(self) -> tuple[str, ...]:
+        """The variables recorded as traces (none without a record interval)."""
+        return self.record if self.record_every else ()
+
+
+def as_spec(spec) -> NetworkSpec:
+    if isinstance(spec, NetworkSpec):
+        return spec
+    if isinstance(spec, (str, dict)) or hasattr(spec, "__fspath__"):
+        return load_spec(spec)
+    raise SpecError(f"spec: must be a NetworkSpec, a YAML path or a mapping (got {type(spec).__name__})")
+
+
+def seed_list(seed, K: int) -> list[int]:
+    """One seed per point: an int for all, a sequence of K, or None (a fresh one, stored in the result)."""
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0])
+    seeds = [int(seed)] * K if np.ndim(seed) == 0 else [int(s) for s in seed]
+    if len(seeds) != K:
+        raise SimulationError(f"seed: needs one seed per point ({K}) (got {len(seeds)})")
+    return seeds
+
+
+def _progress(enabled: Optional[bool]):
+    """A Brian2 report callback showing a tqdm bar; with ``None`` it appears only after 2 s of wall time."""
+    if enabled is False:
+        return None
+    state = {"bar": None}
+
+    def report(elapsed, completed, start, duration):
+        if state["bar"] is None:
+            if not enabled and (float(elapsed) < 2.0 or completed >= 1):
+                return
+            from tqdm.auto import tqdm
+            state["bar"] = tqdm(total=100, unit="%", desc="simulating", leave=False)
+        bar = state["bar"]
+        bar.update(round(100 * float(completed)) - bar.n)
+        if completed >= 1:
+            bar.close()
+    return report
+
+
+def _check_record(params, settings: RunSettings) -> dict:
+    variables = recordable(params)
+    bad = [v for v in settings.traced() if v not in variables]
+    if bad:
+        raise SimulationError(f"record: can trace {', '.join(variables)} (got {bad[0]!r})")
+    return variables
+
+
+def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress):
+    """Build and run one network for `params` (standalone: generate, compile and run a project)."""
+    with use_target(target) as directory, np.errstate(all="ignore"):
+        built = build_network(params, dt=settings.dt, n_steps=settings.n_steps, seeds=seeds, target=target,
+                              coupling=coupling, record=settings.traced(), record_every=settings.record_every)
+        try:
+            built.network.run(settings.duration * brian2.second, namespace={},
+                              report=_progress(progress) if target != "cpp_standalone" else
+                              ("stderr" if progress else None))
+            if directory is not None:
+                brian2.device.build(directory=directory, compile=True, run=True, with_output=False)
+        except NeuroAttnError:
+            raise
+        except Exception as err:
+            raise SimulationError(f"Brian2 failed to run the network ({type(err).__name__}: {err})") from err
+        return (*collect(built, settings.traced(), params.n_points), built.coupling)
+
+
+def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progress, with_provenance,
+               point_coords) -> xr.Dataset:
+    started = _time.perf_counter()
+    n = len(specs)
+    if cache is not None and target == "cpp_standalone":
+        pad = max(0, (pad_to or n) - n)  # a compiled network fits one batch size: pad, then drop
+        specs, seeds = specs + specs[-1:] * pad, seeds + seeds[-1:] * pad
+    params = batch_params(specs)
+    variables = _check_record(params, settings)
+    if cache is not None and target == "cpp_standalone":
+        with np.errstate(all="ignore"):
+            traces, finals, times = cache.compiled(params, settings).run(params, seeds)
+        used = "synapses"
+    else:
+        traces, finals, times, used = _run_fresh(params, settings, seeds, target, coupling, progress)
+    if len(specs) > n:
+        params = batch_params(specs[:n])
+        traces = {k: v[:n] for k, v in traces.items()}
+        finals = {k: v[:n] for k, v in finals.items()}
+        seeds = seeds[:n]
+    return assemble(params, seeds, traces, finals, times, variables=variables, dt=settings.dt,
+                    n_steps=settings.n_steps, every=settings.record_every, target=target, coupling=used,
+                    wall=_time.perf_counter() - started, point_coords=point_coords,
+                    with_provenance=with_provenance)
+
+
+def run(specs: Sequence[NetworkSpec], settings: RunSettings, *, seeds: Sequence[int], target: Optional[str] = None,
+        coupling: str = "auto", cache: Optional[NetworkCache] = None, pad_to: Optional[int] = None,
+        progress: Optional[bool] = None, provenance: bool = True,
+        point_coords: Optional[Mapping[str, Sequence]] = None) -> xr.Dataset:
+    """Run `specs` (any structures) with one seed each; a Dataset along ``point`` in their order.
+
+    Parameters
+    ----------
+    settings : `RunSettings` (``RunSettings.parse('2 s', dt='0.1 ms', record_every=10)``).
+    target : Brian2 target; None means ``$NEUROATTN_TARGET`` or ``numpy``.
+    cache : a `NetworkCache`; with ``target='cpp_standalone'`` each structure is compiled once for
+        `pad_to` points and every later call with that structure only sets numbers.
+    provenance : put the spec, versions and run settings into ``attrs`` (chunks of a sweep skip it).
+    point_coords : extra coordinates along ``point``.
+    """
+    target = resolve_target(target)
+    specs = [as_spec(s) for s in specs]
+    seeds = [int(s) for s in seeds]
+    if len(seeds) != len(specs):
+        raise SimulationError(f"seed: needs one seed per point ({len(specs)}) (got {len(seeds)})")
+    groups = group_by_structure(specs)
+    parts = []
+    for positions in groups:
+        coords = {k: [np.asarray(v)[p] for p in positions] for k, v in (point_coords or {}).items()}
+        part = _run_group([specs[p] for p in positions], settings, [seeds[p] for p in positions], target=target,
+                          coupling=coupling, cache=cache, pad_to=pad_to, progress=progress,
+                          with_provenance=provenance and len(groups) == 1, point_coords=coords)
+        parts.append(part.assign_coords(point=positions) if len(groups) > 1 else part)
+    if len(parts) == 1:
+        return parts[0]
+    out = xr.concat(parts, dim="point", data_vars="all", coords="minimal", compat="override", join="outer")
+    return out.sortby("point").assign_coords(point=np.arange(len(specs)))
+
+
+def simulate_batch(specs: Sequence[Union[NetworkSpec, str]], duration, *, dt="0.1 ms",
+                   seed: Union[int, Sequence[int], None] = None, record_every=1,
+                   record: Sequence[str] = DEFAULT_RECORD, target: Optional[str] = None,
+                   coupling: str = "auto", progress: Optional[bool] = None,
+                   point_coords: Optional[Mapping[str, Sequence]] = None) -> xr.Dataset:
+    """Run K specs of one structure as one Brian2 network; the result has a leading ``point`` dim.
+
+    Parameters
+    ----------
+    specs : sequence of NetworkSpec
+        Points that differ only in numbers (beta, weights, amplitudes, time constants, …).
+    duration, dt : time
+        ``'2 s'`` or ``2*second``; the run takes ``duration/dt`` forward-Euler steps.
+    seed : int or sequence of int, optional
+        Noise seed(s). One int gives every point the same noise (common random numbers, so points
+        differ only by their parameters); a sequence gives one seed per point. None draws one, which
+        is stored in the result.
+    record_every : int (steps) or time, or None
+        Sampling interval of the traces; None records only the final state.
+    record : variables to trace: ``u``, ``r``, ``I`` (stimulus input), ``E`` (the drive), and any
+        state variable of an area's own dynamics.
+    target : {'numpy', 'cython', 'cpp_standalone'}, optional
+        Brian2 code-generation target (default ``numpy``, or ``$NEUROATTN_TARGET``).
+    coupling : {'auto', 'matmul', 'synapses'}
+        How couplings are computed; 'auto' is BLAS on runtime targets and Synapses on standalone.
+    progress : bool, optional
+        Show a progress bar; None shows one only for runs that take longer than 2 s.
+    point_coords : mapping, optional
+        Extra coordinates along ``point`` (for example the swept parameter values).
+    """
+    specs = [as_spec(s) for s in specs]
+    settings = RunSettings.parse(duration, dt, record_every, record)
+    if not specs or len(group_by_structure(specs)) > 1:
+        batch_params(specs)  # raises the BuildError that says which point differs and how
+    return run(specs, settings, seeds=seed_list(seed, len(specs)), target=target, coupling=coupling,
+               progress=progress, point_coords=point_coords)
+
+
+def simulate(spec: Union[NetworkSpec, str], duration, *, dt="0.1 ms", seed: Optional[int] = None,
+             record_every=1, record: Sequence[str] = DEFAULT_RECORD, target: Optional[str] = None,
+             coupling: str = "auto", progress: Optional[bool] = None) -> xr.Dataset:
+    """Simulate one network; returns a Dataset with dims ``time`` and ``unit``.
+
+    See `simulate_batch` for the parameters. A run that diverges warns (`DivergenceWarning`) and is
+    flagged with ``attrs['diverged'] = 1``.
+
+    Examples
+    --------
+    >>> import neuroattn as na
+    >>> spec = na.load_spec("models/seed_competition.yaml")            # doctest: +SKIP
+    >>> res = na.simulate(spec, "200 ms", dt="0.1 ms", record_every=10)  # doctest: +SKIP
+    >>> res.r.sizes                                                      # doctest: +SKIP
+    Frozen({'time': 200, 'unit': 4})
+    """
+    ds = simulate_batch([spec], duration, dt=dt, seed=seed, record_every=record_every, record=record,
+                        target=target, coupling=coupling, progress=progress)
+    return squeeze_point(ds)
+
+
+__all__ = ["run", "RunSettings", "simulate", "simulate_batch", "as_spec", "seed_list", "DEFAULT_RECORD"]

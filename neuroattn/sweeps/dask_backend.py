@@ -1,0 +1,66 @@
+"""The ``dask`` backend: chunks as tasks on ``dask.distributed`` (imported only when used).
+
+Each Dask worker gets an `EnginePlugin`: its `NetworkCache` lives as long as the worker, so a
+``cpp_standalone`` sweep compiles each structure once per worker, and its lock serialises Brian2
+(which is not thread-safe) on workers with several threads. The plugin imports the engine in its
+``setup``, which Dask runs in the worker's main thread.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Optional
+
+from dask.distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
+
+from neuroattn.exceptions import SweepError
+from neuroattn.sweeps.plan import SweepPlan
+from neuroattn.sweeps.runners import compute_chunk, cpu_count
+
+
+class EnginePlugin(WorkerPlugin):
+    """Per-worker engine state: a `NetworkCache` and a lock."""
+
+    name = "neuroattn-engine"
+
+    def setup(self, worker=None):
+        from neuroattn.engine import NetworkCache
+
+        self.cache = NetworkCache()
+        self.lock = threading.Lock()
+
+    def teardown(self, worker=None):
+        self.cache.close()
+
+
+def dask_chunk(plan: SweepPlan, index: int, store_path: Optional[str]):
+    """One chunk on a Dask worker, with the worker's cache."""
+    plugin = get_worker().plugins[EnginePlugin.name]
+    with plugin.lock:
+        return compute_chunk(plan, index, store_path, plugin.cache)
+
+
+def run_dask(plan, todo, store_path, workers, scheduler, on_done) -> None:
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=min(workers or cpu_count(), len(todo)), threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout=30)
+        except OSError as err:
+            raise SweepError(f"scheduler: cannot reach {scheduler!r} ({err})") from None
+    try:
+        client.register_plugin(EnginePlugin())
+        plan_future = client.scatter(plan, broadcast=True)
+        futures = [client.submit(dask_chunk, plan_future, index, store_path, key=f"neuroattn-chunk-{index}-"
+                                 f"{plan.identity()[:12]}", pure=False, retries=2) for index in todo]
+        for future in as_completed(futures):
+            on_done(*future.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+__all__ = ["EnginePlugin", "dask_chunk", "run_dask"]

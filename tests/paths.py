@@ -1,0 +1,11 @@
+"""Where the repository is, so tests open its files the same from any working directory.
+
+Import as ``from paths import ROOT`` (tests/ is on sys.path because tests/conftest.py lives there,
+the same way the tests import ``helpers`` and ``strategies``).
+"""
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]  # the repository root
+MODELS = ROOT / "models"
+EXPERIMENTS = ROOT / "experiments"
+NOTEBOOKS = ROOT / "notebooks"
