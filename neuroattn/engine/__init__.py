@@ -42,7 +42,7 @@ from neuroattn.engine.collect import DIVERGENCE_LIMIT  # noqa: E402
 from neuroattn.engine.compiled import NetworkCache  # noqa: E402
 from neuroattn.engine.device import TARGETS, resolve_target  # noqa: E402
 from neuroattn.engine.noise import OUProcess  # noqa: E402
-from neuroattn.engine.run import DEFAULT_RECORD, RunSettings, run, simulate, simulate_batch  # noqa: E402
+from neuroattn.engine.simulation import DEFAULT_RECORD, RunSettings, run, simulate, simulate_batch  # noqa: E402
 
 __all__ = ["simulate", "simulate_batch", "run", "RunSettings", "NetworkCache", "structure_key", "TARGETS",
            "resolve_target", "DIVERGENCE_LIMIT", "DEFAULT_RECORD", "OUProcess"]

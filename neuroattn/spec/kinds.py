@@ -77,7 +77,7 @@ class KindTable:
         name = value.get(self.tag)
         if name is None:
             raise ValueError(f"needs a '{self.tag}' field (one of {', '.join(self._classes)})")
-        cls = self._classes.get(name)
+        cls = self._classes.get(name) if isinstance(name, str) else None
         if cls is None:
             close = difflib.get_close_matches(str(name), list(self._classes), n=1)
             tip = f"; did you mean {close[0]!r}?" if close else ""

@@ -8,13 +8,12 @@ Each Dask worker gets an `EnginePlugin`: its `NetworkCache` lives as long as the
 from __future__ import annotations
 
 import threading
-from typing import Optional
+from typing import Callable, Optional
 
 from dask.distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 
 from neuroattn.exceptions import SweepError
 from neuroattn.sweeps.plan import SweepPlan
-from neuroattn.sweeps.runners import compute_chunk, cpu_count
 
 
 class EnginePlugin(WorkerPlugin):
@@ -32,18 +31,18 @@ class EnginePlugin(WorkerPlugin):
         self.cache.close()
 
 
-def dask_chunk(plan: SweepPlan, index: int, store_path: Optional[str]):
-    """One chunk on a Dask worker, with the worker's cache."""
+def dask_chunk(compute: Callable, plan: SweepPlan, index: int, store_path: Optional[str]):
+    """``compute(plan, index, store_path, cache)`` on a Dask worker, with the worker's cache."""
     plugin = get_worker().plugins[EnginePlugin.name]
     with plugin.lock:
-        return compute_chunk(plan, index, store_path, plugin.cache)
+        return compute(plan, index, store_path, plugin.cache)
 
 
-def run_dask(plan, todo, store_path, workers, scheduler, on_done) -> None:
+def run_dask(compute: Callable, plan: SweepPlan, todo, store_path, n_workers: int, scheduler, on_done) -> None:
+    """Run `compute` for the chunks `todo` on a Dask cluster (`n_workers` local workers, or `scheduler`)."""
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=min(workers or cpu_count(), len(todo)), threads_per_worker=1,
-                               processes=True, dashboard_address=None)
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     else:
         try:
@@ -53,7 +52,7 @@ def run_dask(plan, todo, store_path, workers, scheduler, on_done) -> None:
     try:
         client.register_plugin(EnginePlugin())
         plan_future = client.scatter(plan, broadcast=True)
-        futures = [client.submit(dask_chunk, plan_future, index, store_path, key=f"neuroattn-chunk-{index}-"
+        futures = [client.submit(dask_chunk, compute, plan_future, index, store_path, key=f"neuroattn-chunk-{index}-"
                                  f"{plan.identity()[:12]}", pure=False, retries=2) for index in todo]
         for future in as_completed(futures):
             on_done(*future.result())

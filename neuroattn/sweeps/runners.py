@@ -60,7 +60,7 @@ def run_chunks(plan: SweepPlan, todo: Iterable[int], store_path: Optional[str], 
     else:
         from neuroattn.sweeps.dask_backend import run_dask
 
-        run_dask(plan, todo, store_path, workers, scheduler, on_done)
+        run_dask(compute_chunk, plan, todo, store_path, min(workers or cpu_count(), len(todo)), scheduler, on_done)
 
 
 def _worker_loop(plan: SweepPlan, store_path: Optional[str], tasks, results) -> None:

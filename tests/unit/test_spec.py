@@ -168,3 +168,17 @@ def test_specs_are_frozen(seed_yaml):
     with pytest.raises(ValidationError, match="Instance is frozen"):
         spec.name = "x"
     assert spec.replace(name="x").name == "x" and spec.name == "seed-competition"
+
+
+def test_replace_takes_the_sweeps_dotted_paths():
+    spec = na.models.seed_competition()
+    out = spec.replace({"areas.V1.competition.beta": 0.7, "stimuli[0].amplitude": [1, 1, 1, 1]})
+    assert out.areas["V1"].competition.beta == 0.7 and out.stimuli[0].amplitude == [1.0] * 4
+    assert spec.areas["V1"].competition.beta == 0.6  # specs are frozen: a copy changed
+    assert out.areas["V1"].competition.weights is spec.areas["V1"].competition.weights  # reused, not rebuilt
+    assert spec.replace({"stimuli[0].amplitude[1]": 0.5}).stimuli[0].amplitude[1] == 0.5  # into a plain list
+    with pytest.raises(na.SpecError, match=r"no parameter 'areas\.V1\.competition\.bta'.*closest: "
+                                           r"areas\.V1\.competition\.beta"):
+        spec.replace({"areas.V1.competition.bta": 0.7})
+    with pytest.raises(na.SpecError, match=r"beta: must be a number"):
+        spec.replace({"areas.V1.competition.beta": "high"})
