@@ -5,6 +5,7 @@ Public names (everything outside the engine uses only these):
 - `simulate`, `simulate_batch`: one spec, or K specs of one structure, from user values;
 - `run` with `RunSettings`: any specs, checked settings, optional `NetworkCache` for compiled
   standalone networks reused across calls (sweeps, fits);
+- `recordable`: the variables a spec's run can trace, with units and long names;
 - `structure_key`: what must be equal for specs to share one network;
 - `TARGETS`, `resolve_target`, `DIVERGENCE_LIMIT`.
 """
@@ -42,7 +43,8 @@ from neuroattn.engine.collect import DIVERGENCE_LIMIT  # noqa: E402
 from neuroattn.engine.compiled import NetworkCache  # noqa: E402
 from neuroattn.engine.device import TARGETS, resolve_target  # noqa: E402
 from neuroattn.engine.noise import OUProcess  # noqa: E402
-from neuroattn.engine.simulation import DEFAULT_RECORD, RunSettings, run, simulate, simulate_batch  # noqa: E402
+from neuroattn.engine.simulation import (DEFAULT_RECORD, RunSettings, recordable, run, simulate,  # noqa: E402
+                                         simulate_batch)
 
-__all__ = ["simulate", "simulate_batch", "run", "RunSettings", "NetworkCache", "structure_key", "TARGETS",
+__all__ = ["simulate", "simulate_batch", "run", "RunSettings", "recordable", "NetworkCache", "structure_key", "TARGETS",
            "resolve_target", "DIVERGENCE_LIMIT", "DEFAULT_RECORD", "OUProcess"]

@@ -8,7 +8,7 @@ Two implementations, chosen per network:
 - ``synapses`` (any target, the only one for ``cpp_standalone``): a `Synapses` object per coupling
   with a summed variable; only non-zero weights become synapses.
 
-With ``matmul``, ``r`` is a variable the same operation refreshes from ``u`` first (`engine.rates`);
+With ``matmul``, ``r`` is a variable the same operation refreshes from ``u`` first (`TransferFunction.writer`);
 with ``synapses`` it is a ``constant over dt`` subexpression, evaluated once per step at
 ``before_start``. Either way a coupling reads f(u) of the current step, exactly as a plain Euler
 loop does.

@@ -17,7 +17,8 @@ import numpy as np
 import xarray as xr
 
 from neuroattn.engine.batch import batch_params, group_by_structure
-from neuroattn.engine.builder import build_network, recordable
+from neuroattn.engine.builder import build_network
+from neuroattn.engine.builder import recordable as recordable_in
 from neuroattn.engine.collect import assemble, collect
 from neuroattn.engine.compiled import NetworkCache
 from neuroattn.engine.device import resolve_target, use_target
@@ -119,8 +120,16 @@ def _progress(enabled: Optional[bool]):
     return report
 
 
+def recordable(spec) -> dict[str, tuple[str, str]]:
+    """Every variable a run of `spec` can trace: name -> (units, long name).
+
+    ``u``, ``r``, ``I`` and ``E`` everywhere, and the state variables of any area's own dynamics.
+    """
+    return recordable_in(batch_params([as_spec(spec)]))
+
+
 def _check_record(params, settings: RunSettings) -> dict:
-    variables = recordable(params)
+    variables = recordable_in(params)
     bad = [v for v in settings.traced() if v not in variables]
     if bad:
         raise SimulationError(f"record: can trace {', '.join(variables)} (got {bad[0]!r})")
@@ -264,4 +273,4 @@ def simulate(spec: Union[NetworkSpec, str], duration, *, dt="0.1 ms", seed: Opti
     return squeeze_point(ds)
 
 
-__all__ = ["run", "RunSettings", "simulate", "simulate_batch", "as_spec", "seed_list", "DEFAULT_RECORD"]
+__all__ = ["run", "RunSettings", "recordable", "simulate", "simulate_batch", "as_spec", "seed_list", "DEFAULT_RECORD"]

@@ -35,7 +35,7 @@ class RecordConfig(SpecModel):
 
     final: bool = True
     traces_every: Optional[Union[PositiveInt, str]] = None
-    variables: list[Literal["u", "r", "I"]] = Field(default_factory=lambda: ["u", "r"])
+    variables: list[str] = Field(default_factory=lambda: ["u", "r"])  # checked against the spec by `sweep`
     metrics: list[str] = Field(default_factory=list)
     areas: Optional[list[str]] = None
 

@@ -42,6 +42,7 @@ def template(plan: SweepPlan, spec, attrs: dict) -> tuple[xr.Dataset, dict]:
     """The store's full layout as lazy arrays, and the Zarr encoding (chunks) of each variable."""
     import dask.array as da
 
+    from neuroattn.engine import recordable
     from neuroattn.results.dataset import unit_coords
 
     K, N = plan.n_points, spec.n_units
@@ -58,8 +59,11 @@ def template(plan: SweepPlan, spec, attrs: dict) -> tuple[xr.Dataset, dict]:
         T = len(times)
         pc = _point_chunk(c, T * N * 8)
         tc = T if pc * T * N * 8 <= CHUNK_BYTES else max(1, CHUNK_BYTES // (N * 8))
+        described = recordable(spec)
         for var in plan.variables:
-            data[var] = (("point", "time", "unit"), da.full((K, T, N), np.nan, chunks=(pc, tc, N)))
+            units, name = described[var]
+            data[var] = (("point", "time", "unit"), da.full((K, T, N), np.nan, chunks=(pc, tc, N)),
+                         {"units": units, "long_name": name})
             encoding[var] = {"chunks": (pc, tc, N)}
     if plan.final:
         for var in ("u_final", "r_final"):

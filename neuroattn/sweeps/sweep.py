@@ -25,14 +25,17 @@ CHUNK_UNITS = 100_000
 CHUNK_TRACE_BYTES = 256 * 2**20
 
 
-def _record(record, record_every, variables) -> tuple[Optional[int], tuple]:
+def _record(spec: NetworkSpec, record, record_every, variables) -> tuple[Optional[int], tuple]:
     """(trace interval as given, traced variables) from the user's options."""
+    from neuroattn.engine import recordable
+
     if record not in ("final", "traces"):
         raise SweepError(f"record: must be 'final' (final state only) or 'traces' (got {record!r})")
-    variables = tuple(variables)
-    bad = [v for v in variables if v not in ("u", "r", "I")]
+    variables = (variables,) if isinstance(variables, str) else tuple(variables)
+    known = recordable(spec)
+    bad = [v for v in variables if v not in known]
     if bad:
-        raise SweepError(f"variables: can trace u, r, I (got {bad[0]!r})")
+        raise SweepError(f"variables: can trace {', '.join(known)} (got {bad[0]!r})")
     return (record_every if record == "traces" else None), variables
 
 
@@ -64,7 +67,7 @@ def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: 
     columns = space.columns()
     for path in columns:
         get_value(base, path)  # unknown paths fail here, naming the closest valid ones
-    every, variables = _record(record, record_every, variables)
+    every, variables = _record(spec, record, record_every, variables)
     if not final and every is None and not metrics:
         raise SweepError("record: keeps nothing (final=False, no traces, no metrics)")
     try:

@@ -110,3 +110,17 @@ def test_analysis_reads_custom_dynamics():
     u = stable[0]  # all units active at this fixed point: J = ((a - 1) I + W) / tau
     assert (u > 0).all()
     np.testing.assert_allclose(jacobian(spec, u).values, ((0.2 - 1) * np.eye(3) + W) / 0.01, rtol=1e-12)
+
+
+def test_sweeps_trace_the_state_variables_of_custom_dynamics():
+    spec = na.load_spec({"name": "adaptation", "areas": {"V1": {"n": 2, "transfer": "relu", "dynamics": {
+        "equations": "du/dt = (-u - g*a + I)/tau : 1\nda/dt = (-a + r)/tau_a : 1",
+        "parameters": {"g": 0.5, "tau": "10 ms", "tau_a": "100 ms"}}}},
+        "stimuli": [{"area": "V1", "amplitude": [1.0, 0.5]}]})
+    ds = na.sweep(spec, {"areas.V1.dynamics.parameters.g": [0.0, 1.0]}, "100 ms", record="traces",
+                  record_every="10 ms", variables=["a"], progress=False)
+    assert ds.a.attrs["long_name"] == "state variable a" and ds.a.sizes["time"] == 10
+    assert float(ds.a.isel(point=0, time=-1, unit=0)) > float(ds.a.isel(point=1, time=-1, unit=0)) > 0
+    with pytest.raises(na.SweepError, match=r"variables: can trace u, r, I, E, a \(got 'b'\)"):
+        na.sweep(spec, {"areas.V1.dynamics.parameters.g": [0.0]}, "10 ms", record="traces", variables=["b"],
+                 progress=False)
