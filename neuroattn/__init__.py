@@ -18,6 +18,7 @@ from neuroattn.spec import (Area, Bump, Divisive, Expression, FeatureAxis, Gauss
                             Matrix, NetworkSpec, OUNoise, Projection, Random, ReLU, Seed, Sigmoid,
                             Stimulus, Uniform, dump_spec, load_spec)
 from neuroattn import models
+from neuroattn.results.learned import learned_spec
 
 
 def simulate(spec, duration, **kwargs):
@@ -41,7 +42,7 @@ def simulate_batch(specs, duration, **kwargs):
     return _simulate_batch(specs, duration, **kwargs)
 
 
-__all__ = ["simulate", "simulate_batch", "sweep", "models", "load_spec", "dump_spec", "NetworkSpec", "Area",
+__all__ = ["simulate", "simulate_batch", "sweep", "learned_spec", "models", "load_spec", "dump_spec", "NetworkSpec", "Area",
            "FeatureAxis", "Seed", "Lateral", "Divisive", "Projection", "Stimulus", "Bump", "OUNoise",
            "Sigmoid", "ReLU", "Linear", "Expression", "Uniform", "Matrix", "Gaussian", "Random",
            "NeuroAttnError", "SpecError", "BuildError", "SimulationError", "SweepError",

@@ -28,9 +28,10 @@ def structure_key(spec: NetworkSpec, cache: Optional[MatrixCache] = None) -> tup
     """What must be equal for specs to share one network; numbers that may differ are left out."""
     cache = cache or MatrixCache()
     areas = tuple((name, _area_structure(a, area_dynamics(a, cache))) for name, a in spec.areas.items())
-    projections = tuple((p.name, p.source, p.target, p.mode, p.delay) for p in spec.projections)
-    stimuli = tuple((s.area, s.onset, s.offset, s.ramp, s.ramp_off, s.noise is not None)
-                    for s in spec.stimuli)
+    projections = tuple((p.name, p.source, p.target, p.mode, p.delay,
+                         None if p.plasticity is None else p.plasticity.structure()) for p in spec.projections)
+    stimuli = tuple((s.area, s.onset, s.offset, s.ramp, s.ramp_off, s.noise is not None,
+                     None if s.patterns is None else (len(s.patterns), s.presentation)) for s in spec.stimuli)
     return areas, projections, stimuli
 
 
@@ -47,6 +48,28 @@ def _shared_or_stacked(mats: Sequence[np.ndarray]) -> np.ndarray:
 
 
 @dataclass
+class RuleParams:
+    """A plasticity rule across K points: the first point's rule (its structure) and every point's numbers."""
+
+    rule: object  # PlasticityRule
+    constants: dict[str, np.ndarray]  # name -> (K,)
+
+
+def _rule_params(rules: Sequence) -> Optional[RuleParams]:
+    if rules[0] is None:
+        return None
+    consts = [r.constants() for r in rules]
+    return RuleParams(rules[0], {k: np.array([c[k] for c in consts]) for k in consts[0]})
+
+
+def _per_point(mats: Sequence[np.ndarray], plastic: bool) -> np.ndarray:
+    """Shared or stacked weights; plastic weights are always a fresh (K, n_post, n_pre) array of their own."""
+    if plastic:
+        return np.array(np.stack([np.broadcast_to(m, mats[0].shape) for m in mats]), dtype=float)
+    return _shared_or_stacked(mats)
+
+
+@dataclass
 class AreaParams:
     """Per-unit arrays of one area, each shaped (K, n)."""
 
@@ -58,6 +81,7 @@ class AreaParams:
     transfer: dict[str, np.ndarray]  # the transfer's constants, by field name
     constants: dict[str, np.ndarray]  # the dynamics' constants, by name (units in dynamics.units)
     coupling: Optional[np.ndarray] = None  # matrix of rec: (n, n) shared or (K, n, n) per point
+    plastic: Optional[RuleParams] = None  # learning of the recurrent weights
 
 
 @dataclass
@@ -70,6 +94,8 @@ class BatchParams:
     amplitudes: list[np.ndarray]  # per stimulus, (K, n)
     noise_sigma: list[Optional[np.ndarray]]  # per stimulus, (K, n) or None
     noise_tau: list[Optional[np.ndarray]]
+    patterns: list[Optional[np.ndarray]]  # per stimulus, (K, n_patterns, n) with amplitude, or None
+    projection_rules: list[Optional[RuleParams]]  # per projection
 
     @property
     def spec(self) -> NetworkSpec:
@@ -114,13 +140,16 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
         per = [s.areas[name] for s in specs]
         dyn = [d[name] for d in dynamics]
         transfers = [a.transfer.constants() for a in per]
+        rules = _rule_params([getattr(a.competition if a.competition is not None else a.dynamics,
+                                      "plasticity", None) for a in per])
         areas[name] = AreaParams(
             name=name, n=area.n, dynamics=dyn[0],
             u0=_stack([per_unit(a.u0, area.n) for a in per]),
             baseline=_stack([per_unit(a.baseline, area.n) for a in per]),
             transfer={f: _stack([np.full(area.n, t[f]) for t in transfers]) for f in transfers[0]},
             constants={c: _stack([d.constants[c] for d in dyn]) for c in dyn[0].constants},
-            coupling=None if dyn[0].coupling is None else _shared_or_stacked([d.coupling for d in dyn]))
+            coupling=None if dyn[0].coupling is None else _per_point([d.coupling for d in dyn], rules is not None),
+            plastic=rules)
 
     def projection(s: NetworkSpec, p: int) -> np.ndarray:
         proj = s.projections[p]
@@ -128,8 +157,12 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
         return cache.get((proj.weights, tgt.features, src.features), (proj.scale, tgt.n, src.n),
                          lambda: s.projection_matrix(proj))
 
-    projections = [_shared_or_stacked([projection(s, p) for s in specs])
+    projection_rules = [_rule_params([s.projections[p].plasticity for s in specs])
+                        for p in range(len(specs[0].projections))]
+    projections = [_per_point([projection(s, p) for s in specs], projection_rules[p] is not None)
                    for p in range(len(specs[0].projections))]
+    patterns = [None if stim.patterns is None else _stack([s.stimuli[i].pattern_table() for s in specs])
+                for i, stim in enumerate(specs[0].stimuli)]
     amplitudes = [_stack([s.stimulus_amplitudes(s.stimuli[i]) for s in specs])
                   for i in range(len(specs[0].stimuli))]
     sigma, tau_n = [], []
@@ -138,4 +171,4 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
         noisy = stim.noise is not None
         sigma.append(_stack([np.full(n, s.stimuli[i].noise.sigma) for s in specs]) if noisy else None)
         tau_n.append(_stack([np.full(n, s.stimuli[i].noise.tau) for s in specs]) if noisy else None)
-    return BatchParams(specs, areas, projections, amplitudes, sigma, tau_n)
+    return BatchParams(specs, areas, projections, amplitudes, sigma, tau_n, patterns, projection_rules)

@@ -16,7 +16,9 @@ from neuroattn.engine.batch import BatchParams
 from neuroattn.engine.coupling import Coupling, StepOperation, add_synapses
 from neuroattn.engine.equations import area_equations
 from neuroattn.engine.noise import OUProcess
+from neuroattn.engine.plastic import PlasticWeights, gate_function
 from neuroattn.exceptions import BuildError, SpecError
+from neuroattn.spec.plasticity import recurrent_name
 
 COUPLINGS = ("auto", "matmul", "synapses")
 #: Variables every area can record: name -> (units, long name). Dynamics add their own state variables.
@@ -48,6 +50,8 @@ class BuiltNetwork:
     equations: dict = field(default_factory=dict)  # area -> AreaEquations
     synapses: dict = field(default_factory=dict)  # coupling name -> Synapses (coupling='synapses')
     noise_arrays: dict = field(default_factory=dict)  # stimulus index -> TimedArray of its noise (standalone)
+    plastic: dict = field(default_factory=dict)  # coupling name -> PlasticWeights (runtime targets)
+    couplings: list = field(default_factory=list)  # every Coupling
 
 
 def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
@@ -55,10 +59,10 @@ def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
     out = []
     for name, area in params.areas.items():
         if area.coupling is not None:
-            out.append(Coupling(f"{name}_recurrent", name, name, "rec", area.coupling))
+            out.append(Coupling(recurrent_name(name), name, name, "rec", area.coupling, rule=area.plastic))
     for p, proj in enumerate(params.spec.projections):
         out.append(Coupling(proj.name, proj.source, proj.target, f"in_{p}", params.projections[p],
-                            int(round(proj.delay / dt))))
+                            int(round(proj.delay / dt)), rule=params.projection_rules[p]))
     return out
 
 
@@ -67,7 +71,8 @@ def group_values(params: BatchParams, name: str, eqs) -> dict[str, np.ndarray]:
     area, spec = params.areas[name], params.spec
     values = {"I0": area.baseline + sum(params.amplitudes[s] for s in eqs.folded),
               **{f"f_{k}": v for k, v in area.transfer.items()}, **area.constants}
-    values.update({f"amp_{s}": params.amplitudes[s] for s, st in enumerate(spec.stimuli) if st.area == name})
+    values.update({f"amp_{s}": params.amplitudes[s] for s, st in enumerate(spec.stimuli)
+                   if st.area == name and st.patterns is None})
     out = {"u": area.u0.ravel()}
     for const, unit in eqs.constants.items():
         flat = values[const].ravel()
@@ -100,7 +105,8 @@ def make_group(params: BatchParams, name: str, eqs, *, namespace: dict, dt) -> b
 
 def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequence[int], target: str,
                   coupling: str = "auto", record: Sequence[str] = ("u", "r", "I"),
-                  record_every: Optional[int] = 1, dense_synapses: bool = False) -> BuiltNetwork:
+                  record_every: Optional[int] = 1, dense_synapses: bool = False,
+                  record_weights_every: Optional[int] = None) -> BuiltNetwork:
     """Build the Brian2 network for `params` (call inside `engine.device.use_target`).
 
     Parameters
@@ -114,6 +120,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     record : variables to monitor every `record_every` steps; ``record_every=None`` records nothing.
     dense_synapses : connect every pair, zero weights included, so that other weights (of the same
         structure) can be set later without rebuilding (`engine.compiled`).
+    record_weights_every : snapshot interval of plastic weights, in steps (None: final weights only).
     """
     if coupling not in COUPLINGS:
         raise BuildError(f"coupling: must be one of {', '.join(COUPLINGS)} (got {coupling!r})")
@@ -129,6 +136,14 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         if delayed is not None:
             raise BuildError(f"projections[{delayed.name}].delay: delays need coupling='matmul' on a runtime "
                              "target (Brian2's summed variables cannot be delayed)")
+        learning = next((c for c in couplings if c.rule is not None), None)
+        if learning is not None:
+            raise BuildError(f"{learning.name}: plastic weights need coupling='matmul' on a runtime target "
+                             "(numpy or cython)")
+        patterned = next((s for s, st in enumerate(spec.stimuli) if st.patterns is not None), None)
+        if patterned is not None:
+            raise BuildError(f"stimuli[{patterned}].patterns: pattern presentations need a runtime target "
+                             "(numpy or cython) with coupling='matmul'")
     bdt = dt * brian2.second
     groups, noises, objects, equations, timed = {}, [], [], {}, {}
     for name, area in params.areas.items():
@@ -160,6 +175,10 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                 {k: v.ravel() for k, v in params.areas[name].transfer.items()},
                 group.variables["u"].get_value(), group.variables["r"].get_value()))
     noise_views = [(proc, groups[spec.stimuli[s].area].variables[f"eta_{s}"].get_value()) for proc, s in noises]
+    patterns = [(st.schedule(n_steps, dt), params.patterns[s], groups[st.area].variables[f"pat_{s}"].get_value())
+                for s, st in enumerate(spec.stimuli) if st.patterns is not None]
+    plastic = {c.name: plastic_weights_of(params, c, groups, dt, record_weights_every, n_steps)
+               for c in couplings if c.rule is not None}
     synapses = {}
     if coupling == "synapses":
         synapses = add_synapses(couplings, groups, K, bdt, dense=dense_synapses)
@@ -167,8 +186,8 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         matmul = []
     else:
         matmul = couplings
-    if matmul or noise_views or rates:
-        step = StepOperation(matmul, groups, K, noise_views, rates)
+    if matmul or noise_views or rates or patterns:
+        step = StepOperation(matmul, groups, K, noise_views, rates, patterns, plastic)
         objects.append(brian2.NetworkOperation(step, dt=bdt, when="start", order=-10, name="neuroattn_step"))
 
     monitors = {}
@@ -179,5 +198,20 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                 monitors[name] = brian2.StateMonitor(group, here, record=True, dt=record_every * bdt,
                                                      when="start", order=0, name=f"monitor_{name}")
         objects += monitors.values()
-    return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, coupling, equations,
-                        synapses, timed)
+    return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, coupling,
+                        equations=equations, synapses=synapses, noise_arrays=timed, plastic=plastic,
+                        couplings=couplings)
+
+
+def plastic_weights_of(params: BatchParams, c: Coupling, groups, dt: float, record_every: Optional[int],
+             n_steps: int) -> PlasticWeights:
+    """The `PlasticWeights` of plastic coupling `c` (its gate read from the gate area's live rates)."""
+    rule = c.rule.rule
+    gate = None
+    if getattr(rule, "gate", None) is not None:
+        spec = params.spec
+        post, src = spec.areas[c.target], spec.areas[rule.gate.area]
+        gate = gate_function(rule.gate, groups[rule.gate.area].variables["r"].get_value(), params.n_points,
+                             post.feature_values(), src.feature_values(), post.features.period)
+    return PlasticWeights(rule, c.rule.constants, c.weights, dt, recurrent=c.source == c.target and c.var == "rec",
+                          gate=gate, record_every=record_every, n_steps=n_steps)

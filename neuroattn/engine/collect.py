@@ -10,6 +10,7 @@ import xarray as xr
 
 from neuroattn.exceptions import DivergenceWarning
 from neuroattn.results import make_dataset, provenance
+from neuroattn.spec.plasticity import connection_id, learned_variables
 
 #: |u| above this counts as a run-away (diverged) run.
 DIVERGENCE_LIMIT = 1e6
@@ -48,6 +49,34 @@ def collect(built, record, K: int):
     return traces, {"u_final": u_final, "r_final": r_final}, times
 
 
+def learned(built, K: int) -> tuple[dict, dict]:
+    """Variables and coordinates of the plastic connections: final weights and rule state
+    (`learned_variables`), and their snapshots over ``weight_time`` where recorded (same names
+    without ``_final``)."""
+    data, coords = {}, {}
+    couplings = {c.name: c for c in built.couplings}
+    for name, plastic in built.plastic.items():
+        c, cid = couplings[name], connection_id(name)
+        n_post, n_pre = plastic.w.shape[1:]
+        post, pre = f"post_{cid}", f"pre_{cid}"
+        coords[post] = (post, np.arange(n_post), {"long_name": f"unit of {c.target} (post-synaptic)"})
+        coords[pre] = (pre, np.arange(n_pre), {"long_name": f"unit of {c.source} (pre-synaptic)"})
+        about = {"connection": name, "source": c.source, "target": c.target, "rule": plastic.rule.rule,
+                 "units": "1"}
+        final = {f"w_{cid}_final": plastic.w, **{f"{v}_{cid}_final": plastic.state[v] for v in plastic.rule.state}}
+        traces = {f"w_{cid}": plastic.trace, **{f"{v}_{cid}": plastic.state_trace.get(v) for v in plastic.rule.state}}
+        for var, (dims, _, long_name) in learned_variables(name, plastic.rule, n_post, n_pre).items():
+            data[var] = (("point",) + dims, final[var][:K].copy(), {**about, "long_name": long_name})
+            trace = traces[var[:-len("_final")]]
+            if trace is not None:
+                data[var[:-len("_final")]] = (("point", "weight_time") + dims, np.moveaxis(trace[:, :K], 0, 1),
+                                              {**about, "long_name": long_name.replace(" at the end of the run", "")})
+        if plastic.trace is not None:
+            coords["weight_time"] = ("weight_time", np.arange(plastic.trace.shape[0]) * plastic.every * built.dt,
+                                     {"units": "s", "long_name": "time of the weight snapshots"})
+    return data, coords
+
+
 def diverged(traces, finals, K: int) -> np.ndarray:
     """Per point: did u leave the finite range or exceed `DIVERGENCE_LIMIT`?"""
     flags = np.zeros(K, bool)
@@ -59,7 +88,8 @@ def diverged(traces, finals, K: int) -> np.ndarray:
 
 
 def assemble(params, seeds, traces, finals, times, *, variables: Mapping[str, tuple[str, str]], dt, n_steps,
-             every, target, coupling, wall, point_coords=None, with_provenance: bool = True) -> xr.Dataset:
+             every, target, coupling, wall, point_coords=None, with_provenance: bool = True,
+             extra: Optional[tuple[dict, dict]] = None) -> xr.Dataset:
     """The batch result: divergence flags (and their warning), provenance, coordinates."""
     K, spec = params.n_points, params.spec
     flags = diverged(traces, finals, K)
@@ -72,8 +102,11 @@ def assemble(params, seeds, traces, finals, times, *, variables: Mapping[str, tu
     coords = dict(point_coords or {})
     if len(set(seeds)) > 1:
         coords.setdefault("seed", seeds)
-    return make_dataset(spec, times=times, traces=traces, finals=finals, diverged=flags, attrs=attrs,
-                        point_coords=coords, variables=variables)
+    ds = make_dataset(spec, times=times, traces=traces, finals=finals, diverged=flags, attrs=attrs,
+                      point_coords=coords, variables=variables)
+    if extra and extra[0]:
+        ds = ds.assign_coords(extra[1]).assign(extra[0])
+    return ds
 
 
-__all__ = ["collect", "assemble", "diverged", "DIVERGENCE_LIMIT"]
+__all__ = ["collect", "learned", "assemble", "diverged", "DIVERGENCE_LIMIT"]

@@ -16,7 +16,7 @@ loop does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Optional, Sequence
 
 import brian2
 import numpy as np
@@ -34,30 +34,42 @@ class Coupling:
     var: str
     weights: np.ndarray  # (n_t, n_s) shared by all points, or (K, n_t, n_s)
     delay_steps: int = 0
+    rule: Optional[object] = None  # RuleParams of plastic weights (then weights is (K, n_t, n_s), owned)
 
 
 class StepOperation:
-    """The per-step Python work of a runtime network: couplings, delay lines and noise."""
+    """The per-step Python work of a runtime network, in this order: rates r = f(u), the patterns
+    shown, couplings (with the current weights), learning (from the same step's rates), noise."""
 
     def __init__(self, couplings, groups, n_points, noises: list[tuple[OUProcess, np.ndarray]],
-                 rates: Sequence[Callable[[], None]] = ()):
+                 rates: Sequence[Callable[[], None]] = (), patterns: Sequence[tuple] = (),
+                 plastic: Optional[dict] = None):
         self._noises = noises
         self._rates = list(rates)
+        self._patterns = [(schedule, table, view.reshape(n_points, -1), [None]) for schedule, table, view in patterns]
         self._step = 0
         self._jobs = []
+        plastic = plastic or {}
         for c in couplings:
             live = groups[c.source].variables["r"].get_value().reshape(n_points, -1)
             out = groups[c.target].variables[c.var].get_value().reshape(n_points, -1)
             batched = c.weights.ndim == 3
-            w = np.ascontiguousarray(c.weights if batched else c.weights.T)
+            w = c.weights if c.name in plastic else np.ascontiguousarray(c.weights if batched else c.weights.T)
             line = np.empty((c.delay_steps + 1,) + live.shape) if c.delay_steps else None
-            self._jobs.append((live, line, c.delay_steps, w, out[..., None] if batched else out, batched))
+            learn = plastic.get(c.name)
+            post = groups[c.target].variables["r"].get_value().reshape(n_points, -1) if learn else None
+            self._jobs.append((live, line, c.delay_steps, w, out[..., None] if batched else out, batched, learn, post))
 
     def __call__(self):
         step = self._step
         for update in self._rates:  # r = f(u) first: everything below reads this step's rates
             update()
-        for live, line, d, w, out, batched in self._jobs:
+        for schedule, table, view, shown in self._patterns:
+            index = schedule[step] if step < len(schedule) else -1
+            if index != shown[0]:
+                view[:] = 0.0 if index < 0 else table[:, index]
+                shown[0] = index
+        for live, line, d, w, out, batched, learn, post in self._jobs:
             src = live
             if d:  # a ring of d+1 steps of r; before the start it holds r(0)
                 if step == 0:
@@ -69,6 +81,10 @@ class StepOperation:
                 np.matmul(w, src[..., None], out=out)
             else:
                 np.matmul(src, w, out=out)
+        for live, line, d, w, out, batched, learn, post in self._jobs:  # after every coupling read w_k
+            if learn is not None:
+                src = live if not d else line[(step - d) % (d + 1)]
+                learn.update(step, post, src)
         if step > 0:
             for process, view in self._noises:
                 view[:] = process.advance()

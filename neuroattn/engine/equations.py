@@ -42,7 +42,8 @@ def area_equations(spec: NetworkSpec, area: AreaParams, *, noise_as_function: bo
 
     Stimulus ``s`` contributes ``env_s(t)*(amp_s + eta_s)``; ``env_s`` is a TimedArray in the group's
     namespace, left out for stimuli that are always on (constant, noiseless ones are summed into
-    ``I0``). Noise ``eta_s`` is a state variable written each step by the engine's network operation,
+    ``I0``). A stimulus with patterns has ``pat_s`` (the pattern shown, written by the step
+    operation from a schedule laid out before the run) in place of ``amp_s``. Noise ``eta_s`` is a state variable written each step by the engine's network operation,
     or (``noise_as_function=True``, for standalone) a TimedArray ``eta_s(t, i)``.
     """
     name = area.name
@@ -56,8 +57,13 @@ def area_equations(spec: NetworkSpec, area: AreaParams, *, noise_as_function: bo
         if stim.always_on and stim.noise is None:  # constant input: summed into I0 once, at build
             folded.append(s)
             continue
-        constants[f"amp_{s}"] = "1"
-        drive = f"amp_{s}" if stim.noise is None else f"(amp_{s} + eta_{s})"
+        if stim.patterns is not None:  # the pattern shown now, written by the step operation
+            lines.append(f"pat_{s} : 1")
+            value = f"pat_{s}"
+        else:
+            constants[f"amp_{s}"] = "1"
+            value = f"amp_{s}"
+        drive = value if stim.noise is None else f"({value} + eta_{s})"
         inputs.append(drive if stim.always_on else f"env_{s}(t)*{drive}")
         if stim.noise is not None:
             lines.append(f"eta_{s} = eta_{s}_values(t, i) : 1" if noise_as_function else f"eta_{s} : 1")

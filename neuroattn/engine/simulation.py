@@ -19,7 +19,7 @@ import xarray as xr
 from neuroattn.engine.batch import batch_params, group_by_structure
 from neuroattn.engine.builder import build_network
 from neuroattn.engine.builder import recordable as recordable_in
-from neuroattn.engine.collect import assemble, collect
+from neuroattn.engine.collect import assemble, collect, learned
 from neuroattn.engine.compiled import NetworkCache
 from neuroattn.engine.device import resolve_target, use_target
 from neuroattn.exceptions import NeuroAttnError, SimulationError, SpecError
@@ -41,21 +41,37 @@ def _seconds(value, what: str) -> float:
     return seconds
 
 
+def _interval(value, what: str, dt: float, n_steps: int) -> Optional[int]:
+    """A recording interval in steps, from steps or a time; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        every = int(value)
+    else:
+        every = int(round(_seconds(value, what) / dt))
+    if not 1 <= every <= n_steps:
+        raise SimulationError(f"{what}: must be between 1 step and the duration (got {value!r})")
+    return every
+
+
 @dataclass(frozen=True)
 class RunSettings:
     """How long and how finely to run, and what to record, in plain numbers (checked once).
 
     ``dt`` in seconds; ``n_steps`` Euler steps; ``record_every`` the trace interval in steps (None:
-    final state only); ``record`` the traced variables.
+    final state only); ``record`` the traced variables; ``record_weights_every`` the snapshot interval
+    of plastic weights in steps (None: final weights only).
     """
 
     dt: float
     n_steps: int
     record_every: Optional[int] = None
     record: tuple[str, ...] = ()
+    record_weights_every: Optional[int] = None
 
     @classmethod
-    def parse(cls, duration, dt="0.1 ms", record_every=1, record: Sequence[str] = DEFAULT_RECORD) -> "RunSettings":
+    def parse(cls, duration, dt="0.1 ms", record_every=1, record: Sequence[str] = DEFAULT_RECORD,
+              record_weights_every=None) -> "RunSettings":
         """Settings from user values (``'2 s'``, ``'0.1 ms'``, steps or a time); `SimulationError` if bad."""
         T = _seconds(duration, "duration")
         dt_s = _seconds(dt, "dt")
@@ -64,15 +80,9 @@ class RunSettings:
             raise SimulationError(f"duration: must be a whole number of steps dt={dt_s!r} s (got {duration!r})")
         if isinstance(record, str):
             record = (record,)
-        if record_every is None:
-            return cls(dt_s, n_steps, None, ())
-        if isinstance(record_every, (int, np.integer)) and not isinstance(record_every, bool):
-            every = int(record_every)
-        else:
-            every = int(round(_seconds(record_every, "record_every") / dt_s))
-        if not 1 <= every <= n_steps:
-            raise SimulationError(f"record_every: must be between 1 step and the duration (got {record_every!r})")
-        return cls(dt_s, n_steps, every, tuple(dict.fromkeys(record)) if record else ())
+        every = _interval(record_every, "record_every", dt_s, n_steps)
+        weights = _interval(record_weights_every, "record_weights_every", dt_s, n_steps)
+        return cls(dt_s, n_steps, every, tuple(dict.fromkeys(record)) if (record and every) else (), weights)
 
     @property
     def duration(self) -> float:
@@ -140,7 +150,8 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
     """Build and run one network for `params` (standalone: generate, compile and run a project)."""
     with use_target(target) as directory, np.errstate(all="ignore"):
         built = build_network(params, dt=settings.dt, n_steps=settings.n_steps, seeds=seeds, target=target,
-                              coupling=coupling, record=settings.traced(), record_every=settings.record_every)
+                              coupling=coupling, record=settings.traced(), record_every=settings.record_every,
+                              record_weights_every=settings.record_weights_every)
         try:
             built.network.run(settings.duration * brian2.second, namespace={},
                               report=_progress(progress) if target != "cpp_standalone" else
@@ -151,7 +162,8 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
             raise
         except Exception as err:
             raise SimulationError(f"Brian2 failed to run the network ({type(err).__name__}: {err})") from err
-        return (*collect(built, settings.traced(), params.n_points), built.coupling)
+        return (*collect(built, settings.traced(), params.n_points), built.coupling,
+                learned(built, params.n_points))
 
 
 def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progress, with_provenance,
@@ -166,9 +178,9 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
     if cache is not None and target == "cpp_standalone":
         with np.errstate(all="ignore"):
             traces, finals, times = cache.compiled(params, settings).run(params, seeds)
-        used = "synapses"
+        used, extra = "synapses", None
     else:
-        traces, finals, times, used = _run_fresh(params, settings, seeds, target, coupling, progress)
+        traces, finals, times, used, extra = _run_fresh(params, settings, seeds, target, coupling, progress)
     if len(specs) > n:
         params = batch_params(specs[:n])
         traces = {k: v[:n] for k, v in traces.items()}
@@ -177,7 +189,7 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
     return assemble(params, seeds, traces, finals, times, variables=variables, dt=settings.dt,
                     n_steps=settings.n_steps, every=settings.record_every, target=target, coupling=used,
                     wall=_time.perf_counter() - started, point_coords=point_coords,
-                    with_provenance=with_provenance)
+                    with_provenance=with_provenance, extra=extra)
 
 
 def run(specs: Sequence[NetworkSpec], settings: RunSettings, *, seeds: Sequence[int], target: Optional[str] = None,
@@ -218,7 +230,8 @@ def simulate_batch(specs: Sequence[Union[NetworkSpec, str]], duration, *, dt="0.
                    seed: Union[int, Sequence[int], None] = None, record_every=1,
                    record: Sequence[str] = DEFAULT_RECORD, target: Optional[str] = None,
                    coupling: str = "auto", progress: Optional[bool] = None,
-                   point_coords: Optional[Mapping[str, Sequence]] = None) -> xr.Dataset:
+                   point_coords: Optional[Mapping[str, Sequence]] = None,
+                   record_weights_every=None) -> xr.Dataset:
     """Run K specs of one structure as one Brian2 network; the result has a leading ``point`` dim.
 
     Parameters
@@ -243,9 +256,12 @@ def simulate_batch(specs: Sequence[Union[NetworkSpec, str]], duration, *, dt="0.
         Show a progress bar; None shows one only for runs that take longer than 2 s.
     point_coords : mapping, optional
         Extra coordinates along ``point`` (for example the swept parameter values).
+    record_weights_every : int (steps) or time, optional
+        Snapshot interval of plastic weights (``w_<connection>`` over ``weight_time``); the final
+        weights (``w_<connection>_final``) are always in the result.
     """
     specs = [as_spec(s) for s in specs]
-    settings = RunSettings.parse(duration, dt, record_every, record)
+    settings = RunSettings.parse(duration, dt, record_every, record, record_weights_every)
     if not specs or len(group_by_structure(specs)) > 1:
         batch_params(specs)  # raises the BuildError that says which point differs and how
     return run(specs, settings, seeds=seed_list(seed, len(specs)), target=target, coupling=coupling,
@@ -254,7 +270,7 @@ def simulate_batch(specs: Sequence[Union[NetworkSpec, str]], duration, *, dt="0.
 
 def simulate(spec: Union[NetworkSpec, str], duration, *, dt="0.1 ms", seed: Optional[int] = None,
              record_every=1, record: Sequence[str] = DEFAULT_RECORD, target: Optional[str] = None,
-             coupling: str = "auto", progress: Optional[bool] = None) -> xr.Dataset:
+             coupling: str = "auto", progress: Optional[bool] = None, record_weights_every=None) -> xr.Dataset:
     """Simulate one network; returns a Dataset with dims ``time`` and ``unit``.
 
     See `simulate_batch` for the parameters. A run that diverges warns (`DivergenceWarning`) and is
@@ -269,7 +285,8 @@ def simulate(spec: Union[NetworkSpec, str], duration, *, dt="0.1 ms", seed: Opti
     Frozen({'time': 200, 'unit': 4})
     """
     ds = simulate_batch([spec], duration, dt=dt, seed=seed, record_every=record_every, record=record,
-                        target=target, coupling=coupling, progress=progress)
+                        target=target, coupling=coupling, progress=progress,
+                        record_weights_every=record_weights_every)
     return squeeze_point(ds)
 
 

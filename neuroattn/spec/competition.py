@@ -22,7 +22,7 @@ from its equation with sympy. A new model is one such class with ``@COMPETITIONS
 from __future__ import annotations
 
 import functools
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Optional
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -30,6 +30,7 @@ from pydantic import Field, model_validator
 from neuroattn.spec.base import SpecModel
 from neuroattn.spec.expressions import numpy_function, symbol, to_sympy
 from neuroattn.spec.kinds import KindTable
+from neuroattn.spec.plasticity import Plasticity
 from neuroattn.spec.weights import Gaussian, Matrix, Random, Uniform, WeightPattern
 
 #: The competition models, by their ``model`` tag.
@@ -57,6 +58,17 @@ class CompetitionModel(SpecModel):
     constants: ClassVar[tuple[str, ...]] = ()
     #: Fields that change the network's structure rather than its numbers.
     structural: ClassVar[tuple[str, ...]] = ()
+    #: Whether the recurrent weights may be plastic (not where constants are derived from them).
+    plastic_weights: ClassVar[bool] = True
+
+    plasticity: Optional[Plasticity] = None
+
+    @model_validator(mode="after")
+    def _plastic(self):
+        if self.plasticity is not None and not self.plastic_weights:
+            raise ValueError(f"the {self.model} model's weights cannot be plastic (its constants are "
+                             "computed from them); use lateral, or write the dynamics yourself")
+        return self
 
     def coupling(self, w: np.ndarray) -> dict[str, np.ndarray]:
         """Arrays derived from the weight matrix alone; ``'rec'`` is the matrix of the recurrent sum.
@@ -70,7 +82,8 @@ class CompetitionModel(SpecModel):
         return {c: np.full(n, float(getattr(self, c))) for c in self.constants}
 
     def structure(self) -> tuple:
-        return (self.model,) + tuple(getattr(self, f) for f in self.structural)
+        rule = None if self.plasticity is None else self.plasticity.structure()
+        return (self.model,) + tuple(getattr(self, f) for f in self.structural) + (rule,)
 
     # numpy: by default derived from `equation` with sympy
     def rhs(self, r, rec, I, c: dict):
@@ -106,6 +119,7 @@ class Seed(CompetitionModel):
     equation: ClassVar[str] = "rec - beta_self*r + I"
     constants: ClassVar[tuple[str, ...]] = ("beta_self",)  # beta * sum_j w_ij (j = i as include_self says)
     structural: ClassVar[tuple[str, ...]] = ("include_self",)
+    plastic_weights: ClassVar[bool] = False  # beta_self is computed from the weights
 
     def coupling(self, w):
         row_sum = w.sum(axis=1) if self.include_self else w.sum(axis=1) - np.diag(w)

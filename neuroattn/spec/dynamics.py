@@ -32,6 +32,7 @@ from pydantic import BeforeValidator, field_validator, model_validator
 
 from neuroattn.spec.base import SpecModel
 from neuroattn.spec.expressions import numpy_function, symbol, to_sympy
+from neuroattn.spec.plasticity import Plasticity
 from neuroattn.spec.quantities import parse_quantity
 from neuroattn.spec.weights import WeightPattern
 
@@ -114,6 +115,7 @@ class Dynamics(SpecModel):
     equations: str
     parameters: dict[str, Parameter] = {}
     weights: Optional[WeightPattern] = None
+    plasticity: Optional[Plasticity] = None
 
     @field_validator("parameters")
     @classmethod
@@ -141,6 +143,8 @@ class Dynamics(SpecModel):
             raise ValueError("equations use rec (the recurrent sum) but no weights are given")
         if self.weights is not None and not uses_rec:
             raise ValueError("weights are given but the equations do not use rec")
+        if self.plasticity is not None and self.weights is None:
+            raise ValueError("plasticity needs weights (and rec in the equations)")
         return self
 
     def lines(self) -> list[EquationLine]:
@@ -251,7 +255,8 @@ def _custom_dynamics(area, cache: MatrixCache) -> AreaDynamics:
     lines = dyn.lines()
     state = dyn.state_variables()
     state_units = {ln.name: ln.unit for ln in lines if ln.kind == "diff"}
-    structure = ("dynamics", dyn.equations, tuple(sorted(units.items())), dyn.weights is None)
+    structure = ("dynamics", dyn.equations, tuple(sorted(units.items())), dyn.weights is None,
+                 None if dyn.plasticity is None else dyn.plasticity.structure())
     timescale = constants.get("tau") if units.get("tau") == "second" else None
     rhs = partials = None
     if state == ("u",):

@@ -20,7 +20,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 LARGE_SPEC = 10_000
 
 #: Fields that tag a union member; a compact dump keeps them even where they equal the default.
-_TAGS = ("kind", "model")
+_TAGS = ("kind", "model", "rule")
 
 
 def _keep_tags(compact, full):

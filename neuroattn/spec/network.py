@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from neuroattn.spec.area import NAME_RE, Area
 from neuroattn.spec.base import SpecModel, SpecProblem
+from neuroattn.spec.plasticity import learned_variables, recurrent_name
 from neuroattn.spec.projection import Projection
 from neuroattn.spec.stimulus import Stimulus
 from neuroattn.spec.weights import Matrix
@@ -96,14 +97,34 @@ class NetworkSpec(SpecModel):
             if isinstance(proj.weights, Matrix) and proj.weights.shape != shape:
                 raise SpecProblem(f"projections[{k}].weights: matrix must be {shape[0]}x{shape[1]} "
                                   f"(n_target x n_source) (got {proj.weights.shape[0]}x{proj.weights.shape[1]})")
+        for k, proj in enumerate(self.projections):
+            self._check_rule(f"projections[{k}].plasticity", proj.plasticity, areas[proj.target])
+        for name, area in areas.items():
+            owner = area.competition if area.competition is not None else area.dynamics
+            where = "competition" if area.competition is not None else "dynamics"
+            self._check_rule(f"areas.{name}.{where}.plasticity", getattr(owner, "plasticity", None), area)
         for k, stim in enumerate(self.stimuli):
             if stim.area not in areas:
                 raise _no_such_area(f"stimuli[{k}].area", stim.area, areas)
             n = areas[stim.area].n
+            if stim.patterns is not None and len(stim.patterns[0]) != n:
+                raise SpecProblem(f"stimuli[{k}].patterns: each pattern needs one value per unit of area "
+                                  f"{stim.area!r} (n={n}) (got {len(stim.patterns[0])})")
             if isinstance(stim.amplitude, list) and len(stim.amplitude) != n:
                 raise SpecProblem(f"stimuli[{k}].amplitude: has {len(stim.amplitude)} entries but area "
                                   f"{stim.area!r} has n={n} units (got {stim.amplitude!r})")
         return self
+
+    def _check_rule(self, where: str, rule, post: Area) -> None:
+        gate = getattr(rule, "gate", None)
+        if gate is None:
+            return
+        if gate.area not in self.areas:
+            raise _no_such_area(f"{where}.gate.area", gate.area, self.areas)
+        shape = (post.n, self.areas[gate.area].n)
+        if gate.matrix is not None and gate.matrix.shape != shape:
+            raise SpecProblem(f"{where}.gate.matrix: must be {shape[0]}x{shape[1]} (n_post x n_gate) "
+                              f"(got {gate.matrix.shape[0]}x{gate.matrix.shape[1]})")
 
     # ----------------------------------------------------------------------------------------------
     @property
@@ -117,6 +138,30 @@ class NetworkSpec(SpecModel):
         for name, area in self.areas.items():
             out[name] = slice(start, start + area.n)
             start += area.n
+        return out
+
+    def plastic_connections(self) -> dict[str, tuple[str, object, str, str]]:
+        """Every plastic connection: name -> (dotted path of its weights' owner, rule, source, target).
+
+        Projections are named as in the spec (``'x->y'``), recurrent weights ``'<area>_recurrent'``;
+        their results are ``w_<connection_id(name)>_final``.
+        """
+        out = {}
+        for name, area in self.areas.items():
+            for field in ("competition", "dynamics"):
+                owner = getattr(area, field)
+                if owner is not None and getattr(owner, "plasticity", None) is not None:
+                    out[recurrent_name(name)] = (f"areas.{name}.{field}", owner.plasticity, name, name)
+        for proj in self.projections:
+            if proj.plasticity is not None:
+                out[proj.name] = (f"projections[{proj.name}]", proj.plasticity, proj.source, proj.target)
+        return out
+
+    def learned_variables(self) -> dict[str, tuple]:
+        """Every result variable holding what plastic connections learned (`learned_variables`)."""
+        out = {}
+        for name, (_, rule, source, target) in self.plastic_connections().items():
+            out.update(learned_variables(name, rule, self.areas[target].n, self.areas[source].n))
         return out
 
     def projection(self, name: str) -> Projection:

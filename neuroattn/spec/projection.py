@@ -6,6 +6,7 @@ from typing import Literal, Optional
 from pydantic import model_validator
 
 from neuroattn.spec.base import SpecModel
+from neuroattn.spec.plasticity import Plasticity
 from neuroattn.spec.quantities import NonNegativeTime
 from neuroattn.spec.weights import WeightPattern
 
@@ -18,7 +19,8 @@ class Projection(SpecModel):
     where in the hierarchy the projection runs (``feedforward``, ``feedback``, ``lateral``) and labels
     it; ``delay`` delays the source's rates (the source's initial rates fill the first ``delay``).
     The default name is ``'SOURCE->TARGET'``, used in sweep paths such as
-    ``projections[PFC->V1].scale``.
+    ``projections[PFC->V1].scale``. ``plasticity`` makes the weights change during the run
+    (`neuroattn.spec.plasticity`); the rule acts on the effective weights ``scale * W``.
     """
 
     name: Optional[str] = None
@@ -29,6 +31,7 @@ class Projection(SpecModel):
     kind: Literal["feedforward", "feedback", "lateral"] = "feedforward"
     mode: Literal["bias", "gain"] = "bias"
     delay: NonNegativeTime = 0.0
+    plasticity: Optional[Plasticity] = None
 
     @model_validator(mode="after")
     def _default_name(self):

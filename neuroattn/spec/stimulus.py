@@ -42,6 +42,28 @@ def _list_from_array(value):
     return value.tolist() if isinstance(value, np.ndarray) else value
 
 
+class Presentation(SpecModel):
+    """How `Stimulus.patterns` are shown: one at a time for `duration`, then `gap` of nothing, from the
+    stimulus's onset; in the given order again and again (``cycle``) or drawn at random (``random``,
+    seeded by `seed`); `n` presentations in all (default: until the run or the stimulus ends)."""
+
+    duration: PositiveTime
+    gap: NonNegativeTime = 0.0
+    order: Literal["cycle", "random"] = "cycle"
+    seed: int = Field(0, ge=0)
+    n: Optional[int] = Field(None, ge=1)
+
+    def order_of(self, n_patterns: int, n_presentations: int) -> np.ndarray:
+        """Which pattern each presentation shows."""
+        if self.order == "cycle":
+            return np.arange(n_presentations) % n_patterns
+        return np.random.default_rng(self.seed).integers(0, n_patterns, n_presentations)
+
+
+def _list_of_lists(value):
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
 class Stimulus(SpecModel):
     """Input to one area (see the module docstring for the exact input).
 
@@ -59,17 +81,45 @@ class Stimulus(SpecModel):
     ramp: NonNegativeTime = 0.0
     ramp_off: NonNegativeTime = 0.0
     noise: Optional[OUNoise] = None
+    patterns: Optional[Annotated[list[list[float]], BeforeValidator(_list_of_lists)]] = None
+    presentation: Optional[Presentation] = None
 
     @model_validator(mode="after")
     def _window(self):
         if self.offset is not None and self.offset <= self.onset:
             raise ValueError(f"offset must come after onset (got onset={self.onset} s, offset={self.offset} s)")
+        if (self.patterns is None) != (self.presentation is None):
+            raise ValueError("patterns and presentation go together (give both or neither)")
+        if self.patterns is not None:
+            if not self.patterns or len({len(p) for p in self.patterns}) != 1 or not self.patterns[0]:
+                raise ValueError("patterns must be a non-empty list of equally long lists, one value per unit")
+            if not isinstance(self.amplitude, float):
+                raise ValueError("with patterns, amplitude is one number that scales them "
+                                 f"(got {self.amplitude!r})")
         return self
 
     @property
     def always_on(self) -> bool:
-        """True when the envelope is 1 throughout (no onset, offset or ramp)."""
-        return self.onset == 0 and self.offset is None and self.ramp == 0
+        """True when the envelope is 1 throughout (no onset, offset or ramp) and no patterns alternate."""
+        return self.onset == 0 and self.offset is None and self.ramp == 0 and self.patterns is None
+
+    def pattern_table(self) -> np.ndarray:
+        """The patterns times the amplitude, shape (n_patterns, n_units)."""
+        return self.amplitude * np.asarray(self.patterns, float)
+
+    def schedule(self, n_steps: int, dt: float) -> np.ndarray:
+        """Which pattern is shown at steps ``0 .. n_steps-1`` (-1: none), laid out before the run."""
+        p = self.presentation
+        k = np.arange(n_steps)
+        on, dur, gap = round(self.onset / dt), round(p.duration / dt), round(p.gap / dt)
+        period = dur + gap
+        since = k - on
+        slot = np.where(since >= 0, since // period, -1)
+        n_slots = int(slot.max()) + 1 if n_steps else 0
+        n = n_slots if p.n is None else min(p.n, n_slots)
+        order = p.order_of(len(self.patterns), max(n, 1))
+        showing = (slot >= 0) & (slot < n) & (since - slot * period < dur)
+        return np.where(showing, order[np.clip(slot, 0, max(n - 1, 0))], -1).astype(np.int32)
 
     def amplitudes(self, x, period=None) -> np.ndarray:
         """The per-unit amplitude for units with preferred features `x`."""

@@ -66,6 +66,7 @@ class SweepPlan:
     chunk_size: int
     target: Optional[str] = None
     describe: dict = field(default_factory=dict)  # the space, for provenance
+    learned: tuple = ()  # final weights and rule state of plastic connections, kept per point
     _base_spec: Optional[object] = field(default=None, repr=False, compare=False)
 
     @property
@@ -129,6 +130,7 @@ class SweepPlan:
                 values = metric_values(res, name, area)
                 metrics[f"{name}_{area}"] = values.drop_vars([c for c in values.coords if c != "point"])
         keep = [v for v in self.variables if self.record_every] + (["u_final", "r_final"] if self.final else [])
+        keep += [v for v in res.data_vars if v in self.learned]
         out = res[keep + ["diverged"]].assign(metrics)
         if out["diverged"].values.any():
             for var in keep:
@@ -139,7 +141,8 @@ class SweepPlan:
                 elif var.startswith("winner_"):
                     out[var] = out[var].where(~out["diverged"], -1)
         out.attrs = {}
-        return out.drop_vars([c for c in out.coords if c not in ("point", "time", "unit")])
+        return out.drop_vars([c for c in out.coords if c not in ("point", "time", "unit")
+                              and not c.startswith(("post_", "pre_"))])
 
 
 __all__ = ["SweepPlan", "METRICS", "metric_values"]

@@ -69,6 +69,12 @@ def template(plan: SweepPlan, spec, attrs: dict) -> tuple[xr.Dataset, dict]:
         for var in ("u_final", "r_final"):
             data[var] = (("point", "unit"), da.full((K, N), np.nan, chunks=(c, N)))
             encoding[var] = {"chunks": (c, N)}
+    for var, (dims, shape, long_name) in spec.learned_variables().items():
+        for dim, size in zip(dims, shape):
+            coords.setdefault(dim, (dim, np.arange(size)))
+        data[var] = (("point",) + dims, da.full((K,) + shape, np.nan, chunks=(c,) + shape),
+                     {"units": "1", "long_name": long_name})
+        encoding[var] = {"chunks": (c,) + shape}
     data["diverged"] = (("point",), da.zeros(K, dtype=bool, chunks=c))
     encoding["diverged"] = {"chunks": (c,)}
     for name in plan.metrics:

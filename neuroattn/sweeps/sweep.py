@@ -102,7 +102,7 @@ def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: 
                      n_steps=n_steps, record_every=every, variables=variables if every else (), final=final,
                      metrics=tuple(metrics), metric_areas=tuple(areas) if metrics else (),
                      chunk_size=int(min(chunk_size, len(point_seeds))), target=target,
-                     describe=space.describe())
+                     describe=space.describe(), learned=tuple(spec.learned_variables()))
     plan.spec(0)  # the first point must give a valid spec before anything runs
     return plan
 
