@@ -32,7 +32,9 @@ def structure_key(spec: NetworkSpec, cache: Optional[MatrixCache] = None) -> tup
                          None if p.plasticity is None else p.plasticity.structure()) for p in spec.projections)
     stimuli = tuple((s.area, s.onset, s.offset, s.ramp, s.ramp_off, s.noise is not None,
                      None if s.patterns is None else (len(s.patterns), s.presentation)) for s in spec.stimuli)
-    return areas, projections, stimuli
+    tasks = tuple((t.name, t.area, t.stimulus, t.decide_at, t.choice, len(t.rewarded), t.expected_trials is None,
+                   t.delta_duration) for t in spec.tasks)
+    return areas, projections, stimuli, tasks
 
 
 def _stack(values: Sequence[np.ndarray]) -> np.ndarray:
@@ -96,6 +98,7 @@ class BatchParams:
     noise_tau: list[Optional[np.ndarray]]
     patterns: list[Optional[np.ndarray]]  # per stimulus, (K, n_patterns, n) with amplitude, or None
     projection_rules: list[Optional[RuleParams]]  # per projection
+    tasks: list[dict]  # per task: name -> (K,) numbers, 'rewarded' (K, n_patterns)
 
     @property
     def spec(self) -> NetworkSpec:
@@ -132,7 +135,7 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
     for k, spec in enumerate(specs[1:], start=1):
         other = structure_key(spec, cache)
         if other != key:
-            part = ("areas", "projections", "stimuli")[next(i for i in range(3) if other[i] != key[i])]
+            part = ("areas", "projections", "stimuli", "tasks")[next(i for i in range(4) if other[i] != key[i])]
             raise BuildError(f"batch: point {k} differs from point 0 in the structure of its {part}; "
                              "only numbers may differ within one batch")
     areas = {}
@@ -171,4 +174,10 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
         noisy = stim.noise is not None
         sigma.append(_stack([np.full(n, s.stimuli[i].noise.sigma) for s in specs]) if noisy else None)
         tau_n.append(_stack([np.full(n, s.stimuli[i].noise.tau) for s in specs]) if noisy else None)
-    return BatchParams(specs, areas, projections, amplitudes, sigma, tau_n, patterns, projection_rules)
+    tasks = [{"rewarded": np.array([s.tasks[t].rewarded for s in specs]),
+              **{f: np.array([float(getattr(s.tasks[t], f)) for s in specs])
+                 for f in ("reward", "expected", "temperature")},
+              **({"expected_trials": np.array([s.tasks[t].expected_trials for s in specs], float)}
+                 if task.expected_trials is not None else {})}
+             for t, task in enumerate(specs[0].tasks)]
+    return BatchParams(specs, areas, projections, amplitudes, sigma, tau_n, patterns, projection_rules, tasks)

@@ -17,6 +17,7 @@ from neuroattn.engine.coupling import Coupling, StepOperation, add_synapses
 from neuroattn.engine.equations import area_equations
 from neuroattn.engine.noise import OUProcess
 from neuroattn.engine.plastic import PlasticWeights, gate_function
+from neuroattn.engine.tasks import TaskRun
 from neuroattn.exceptions import BuildError, SpecError
 from neuroattn.spec.plasticity import recurrent_name
 
@@ -52,6 +53,7 @@ class BuiltNetwork:
     noise_arrays: dict = field(default_factory=dict)  # stimulus index -> TimedArray of its noise (standalone)
     plastic: dict = field(default_factory=dict)  # coupling name -> PlasticWeights (runtime targets)
     couplings: list = field(default_factory=list)  # every Coupling
+    tasks: list = field(default_factory=list)  # TaskRun per task (runtime targets)
 
 
 def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
@@ -140,6 +142,9 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         if learning is not None:
             raise BuildError(f"{learning.name}: plastic weights need coupling='matmul' on a runtime target "
                              "(numpy or cython)")
+        if spec.tasks:
+            raise BuildError("tasks: closed-loop tasks need a runtime target (numpy or cython) with "
+                             "coupling='matmul'")
         patterned = next((s for s, st in enumerate(spec.stimuli) if st.patterns is not None), None)
         if patterned is not None:
             raise BuildError(f"stimuli[{patterned}].patterns: pattern presentations need a runtime target "
@@ -179,6 +184,13 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                 for s, st in enumerate(spec.stimuli) if st.patterns is not None]
     plastic = {c.name: plastic_weights_of(params, c, groups, dt, record_weights_every, n_steps)
                for c in couplings if c.rule is not None}
+    tasks = []
+    for t, task in enumerate(spec.tasks):
+        steps, shown = task.decision_steps(spec.stimuli[spec.task_stimulus(task)], n_steps, dt)
+        learners = [plastic[c.name] for c in couplings if c.rule is not None
+                    and getattr(c.rule.rule, "task", None) == task.name]
+        tasks.append(TaskRun(task, t, params.tasks[t], steps, shown, groups[task.area].variables["r"].get_value(),
+                             seeds, learners, dt))
     synapses = {}
     if coupling == "synapses":
         synapses = add_synapses(couplings, groups, K, bdt, dense=dense_synapses)
@@ -187,7 +199,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     else:
         matmul = couplings
     if matmul or noise_views or rates or patterns:
-        step = StepOperation(matmul, groups, K, noise_views, rates, patterns, plastic)
+        step = StepOperation(matmul, groups, K, noise_views, rates, patterns, plastic, tasks)
         objects.append(brian2.NetworkOperation(step, dt=bdt, when="start", order=-10, name="neuroattn_step"))
 
     monitors = {}
@@ -200,7 +212,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         objects += monitors.values()
     return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, coupling,
                         equations=equations, synapses=synapses, noise_arrays=timed, plastic=plastic,
-                        couplings=couplings)
+                        couplings=couplings, tasks=tasks)
 
 
 def plastic_weights_of(params: BatchParams, c: Coupling, groups, dt: float, record_every: Optional[int],

@@ -74,6 +74,10 @@ def learned(built, K: int) -> tuple[dict, dict]:
         if plastic.trace is not None:
             coords["weight_time"] = ("weight_time", np.arange(plastic.trace.shape[0]) * plastic.every * built.dt,
                                      {"units": "s", "long_name": "time of the weight snapshots"})
+    for task in built.tasks:
+        more, more_coords = task.results(K, built.dt)
+        data.update(more)
+        coords.update(more_coords)
     return data, coords
 
 

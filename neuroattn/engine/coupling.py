@@ -39,11 +39,13 @@ class Coupling:
 
 class StepOperation:
     """The per-step Python work of a runtime network, in this order: rates r = f(u), the patterns
-    shown, couplings (with the current weights), learning (from the same step's rates), noise."""
+    shown, task decisions (which set reward errors), couplings (with the current weights), learning
+    (from the same step's rates), noise."""
 
     def __init__(self, couplings, groups, n_points, noises: list[tuple[OUProcess, np.ndarray]],
                  rates: Sequence[Callable[[], None]] = (), patterns: Sequence[tuple] = (),
-                 plastic: Optional[dict] = None):
+                 plastic: Optional[dict] = None, tasks: Sequence[Callable[[int], None]] = ()):
+        self._tasks = list(tasks)
         self._noises = noises
         self._rates = list(rates)
         self._patterns = [(schedule, table, view.reshape(n_points, -1), [None]) for schedule, table, view in patterns]
@@ -69,6 +71,8 @@ class StepOperation:
             if index != shown[0]:
                 view[:] = 0.0 if index < 0 else table[:, index]
                 shown[0] = index
+        for task in self._tasks:
+            task(step)
         for live, line, d, w, out, batched, learn, post in self._jobs:
             src = live
             if d:  # a ring of d+1 steps of r; before the start it holds r(0)

@@ -12,6 +12,7 @@ from neuroattn.spec.base import SpecModel, SpecProblem
 from neuroattn.spec.plasticity import learned_variables, recurrent_name
 from neuroattn.spec.projection import Projection
 from neuroattn.spec.stimulus import Stimulus
+from neuroattn.spec.task import Task
 from neuroattn.spec.weights import Matrix
 
 
@@ -41,6 +42,7 @@ class NetworkSpec(SpecModel):
     areas: dict[str, Area] = Field(min_length=1)
     projections: list[Projection] = []
     stimuli: list[Stimulus] = []
+    tasks: list[Task] = []
 
     @field_validator("areas", mode="before")
     @classmethod
@@ -113,7 +115,43 @@ class NetworkSpec(SpecModel):
             if isinstance(stim.amplitude, list) and len(stim.amplitude) != n:
                 raise SpecProblem(f"stimuli[{k}].amplitude: has {len(stim.amplitude)} entries but area "
                                   f"{stim.area!r} has n={n} units (got {stim.amplitude!r})")
+        self._check_tasks()
         return self
+
+    def task_stimulus(self, task: Task) -> int:
+        """The index of the stimulus whose presentations are `task`'s trials."""
+        if isinstance(task.stimulus, int):
+            return task.stimulus
+        return next(k for k, s in enumerate(self.stimuli) if s.name == task.stimulus)
+
+    def _check_tasks(self) -> None:
+        names = set()
+        for k, task in enumerate(self.tasks):
+            where = f"tasks[{k}]"
+            if task.name in names:
+                raise SpecProblem(f"{where}.name: {task.name!r} is used twice (name one of them)")
+            names.add(task.name)
+            if task.area not in self.areas:
+                raise _no_such_area(f"{where}.area", task.area, self.areas)
+            n = self.areas[task.area].n
+            if any(c >= n for c in task.rewarded):
+                raise SpecProblem(f"{where}.rewarded: area {task.area!r} has units 0..{n - 1} (got {task.rewarded})")
+            named = [s.name for s in self.stimuli]
+            if isinstance(task.stimulus, str) and task.stimulus not in named:
+                raise SpecProblem(f"{where}.stimulus: no stimulus named {task.stimulus!r}")
+            if isinstance(task.stimulus, int) and not 0 <= task.stimulus < len(self.stimuli):
+                raise SpecProblem(f"{where}.stimulus: no stimulus {task.stimulus} (the spec has {len(self.stimuli)})")
+            stim = self.stimuli[self.task_stimulus(task)]
+            if stim.patterns is None:
+                raise SpecProblem(f"{where}.stimulus: a task's trials are the presentations of a stimulus with "
+                                  "patterns")
+            if len(task.rewarded) != len(stim.patterns):
+                raise SpecProblem(f"{where}.rewarded: needs one rewarded unit per pattern ({len(stim.patterns)}) "
+                                  f"(got {len(task.rewarded)})")
+        for name, (owner, rule, *_) in self.plastic_connections().items():
+            if getattr(rule, "task", None) is not None and rule.task not in names:
+                raise SpecProblem(f"{owner}.plasticity.task: no task named {rule.task!r} "
+                                  f"(tasks: {', '.join(names) or 'none'})")
 
     def _check_rule(self, where: str, rule, post: Area) -> None:
         gate = getattr(rule, "gate", None)

@@ -191,6 +191,10 @@ class Reward(PlasticityRule):
 
     rule: Literal["reward"] = "reward"
     tau_e: PositiveTime = "50 ms"
+    task: str = "task"
+
+    def structure(self) -> tuple:
+        return super().structure() + (self.task,)
 
     state: ClassVar[dict[str, tuple[str, str]]] = {"eligibility": ("synapse", "eligibility trace")}
 

@@ -168,3 +168,33 @@ def test_bcm_becomes_selective_to_one_pattern():
     res = na.simulate(spec, "60 s", dt="1 ms", record_every=None, seed=0, progress=False)
     responses = np.sort(res.w_x_to_y_final.values[0])  # response to pattern k is w_k
     assert responses[-1] > 0.5 and responses[-2] < 0.05 * responses[-1]
+
+
+def test_recurrent_weights_learn_without_touching_the_diagonal():
+    """Földiák-style: lateral inhibition that learns (lateral model, positive w inhibits; Hebb grows it
+    between co-active units), against a hand-written loop."""
+    n, W = 3, np.array([[0.5, 0.1, 0.1], [0.1, 0.5, 0.1], [0.1, 0.1, 0.5]])
+    amps = np.array([1.0, 0.8, 0.3])
+    spec = na.load_spec({"name": "foldiak", "areas": {"A": {"n": n, "tau": "5 ms", "transfer": "relu",
+        "competition": {"model": "lateral", "alpha": 0.2, "beta": 1.0, "weights": W.tolist(),
+                        "plasticity": {"rule": "hebb", "rate": 20.0, "w_max": 0.6}}}},
+        "stimuli": [{"area": "A", "amplitude": amps.tolist()}]})
+    res = na.simulate(spec, "50 ms", record_every=None, seed=0, progress=False)
+    u, w = np.zeros(n), W - np.diag(np.diag(W))  # the lateral model couples through W without its diagonal
+    for _ in range(500):
+        r = np.maximum(u, 0)
+        dw = 20.0 * np.outer(r, r)
+        np.fill_diagonal(dw, 0.0)
+        u = u + 1e-4 * (-u + 0.2 * r - w @ r + amps) / 0.005
+        w = np.minimum(w + 1e-4 * dw, 0.6)
+    np.testing.assert_allclose(res.w_A_recurrent_final.values, w, rtol=0, atol=1e-9)
+    assert np.all(np.diag(res.w_A_recurrent_final.values) == 0) and w[0, 1] > 0.2
+    trained = na.learned_spec(spec, res)
+    assert trained.areas["A"].competition.plasticity is None
+    np.testing.assert_array_equal(np.array(trained.areas["A"].competition.weights.value), w)
+
+
+def test_the_seed_model_refuses_plastic_weights_in_one_line():
+    with pytest.raises(na.SpecError, match=r"competition: the seed model's weights cannot be plastic"):
+        na.load_spec({"areas": {"A": {"n": 2, "tau": "5 ms", "competition": {
+            "model": "seed", "weights": -0.3, "plasticity": {"rule": "hebb", "rate": 1.0}}}}})
