@@ -25,10 +25,11 @@ firing rates, which also bound every feedback loop).
 """
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 from neuroattn.spec import (Area, Bump, Divisive, FeatureAxis, Gaussian, Lateral, NetworkSpec, Projection,
                             ReLU, Sigmoid, Stimulus, Uniform)
+from neuroattn.spec.plasticity import PlasticityRule
 
 #: Width (in feature units) of a stimulus bump; below half the unit spacing at 8 features.
 STIMULUS_WIDTH = 0.05
@@ -64,7 +65,8 @@ def value(location: float, strength: float = 0.6, *, name: Optional[str] = None)
 
 def cortical_hierarchy(n_features: int = 8, *, tau_sensory="10 ms", tau_association="20 ms", tau_pfc="50 ms",
                        feedback_mode: str = "gain", feedback_scale: float = 1.0, feedback_delay="0 ms",
-                       stimuli: Optional[Sequence[Stimulus]] = None) -> NetworkSpec:
+                       stimuli: Optional[Sequence[Stimulus]] = None,
+                       feedforward_plasticity: Optional[Union[dict, PlasticityRule]] = None) -> NetworkSpec:
     """The six-area attention hierarchy (``models/cortical_hierarchy.yaml`` with the defaults).
 
     Parameters
@@ -76,6 +78,8 @@ def cortical_hierarchy(n_features: int = 8, *, tau_sensory="10 ms", tau_associat
         projection; ``feedback_scale`` multiplies their weights, ``feedback_delay`` delays them.
     stimuli : the trial's stimuli (see `visual`, `auditory`, `cue`, `value`); default a selective
         attention trial: a cue at 0.25 for 200 ms, then two equal visual stimuli at 0.25 and 0.75.
+    feedforward_plasticity : a plasticity rule (or its mapping, ``{"rule": "gated", "rate": 2.0,
+        "gate": {"area": "PFC"}}``) put on every feedforward projection.
 
     Examples
     --------
@@ -98,7 +102,7 @@ def cortical_hierarchy(n_features: int = 8, *, tau_sensory="10 ms", tau_associat
                          features=axis),
     }
     narrow = 0.5 / n_features  # one unit spacing is 1/n_features
-    ff = dict(kind="feedforward", mode="bias")
+    ff = dict(kind="feedforward", mode="bias", plasticity=feedforward_plasticity)
     fb = dict(kind="feedback", mode=feedback_mode, delay=feedback_delay)
     projections = [
         Projection(source="V1", target="parietal", weights=Gaussian(amplitude=0.5, sigma=narrow), **ff),

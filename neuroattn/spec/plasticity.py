@@ -14,7 +14,8 @@ rule                  dw_ij/dt (post rate ``y_i``, pre rate ``x_j``)
 ``oja``               ``rate * y_i * (x_j - y_i * w_ij)``
 ``bcm``               ``rate * y_i * (y_i - theta_i) * x_j``, ``theta_tau dtheta_i/dt = y_i**2 - theta_i``
 ``gated``             ``rate * g_i * y_i * x_j``, ``g`` the rates of the ``gate`` area mapped to the post
-                      units (attention-gated three-factor rule; a zero gate changes nothing)
+                      units (attention-gated three-factor rule; a zero gate changes nothing); with
+                      ``normalize: true``, ``rate * g_i * y_i * (x_j - y_i * w_ij)`` (gated Oja)
 ``reward``            ``rate * delta(t) * e_ij``, ``tau_e de_ij/dt = -e_ij + y_i x_j``; ``delta`` is reward
                       minus expected reward, delivered by a `Task`
 ``scaling``           ``rate * (target - a_i) * w_ij``, ``average_tau da_i/dt = y_i - a_i``
@@ -172,16 +173,25 @@ class BCM(PlasticityRule):
 
 @RULES.register
 class Gated(PlasticityRule):
-    """Attention-gated Hebb: ``dw_ij/dt = rate * g_i * y_i * x_j``, g from the `gate` area."""
+    """Attention-gated Hebb: ``dw_ij/dt = rate * g_i * y_i * x_j``, g from the `gate` area.
+
+    With ``normalize: true`` the gated change is Oja's, ``rate * g_i * y_i * (x_j - y_i * w_ij)``: the
+    weights onto an attended unit converge to its inputs' average instead of growing without limit,
+    so inputs present in every attended trial end up far stronger than occasional ones.
+    """
 
     rule: Literal["gated"] = "gated"
     gate: Gate
+    normalize: bool = False
 
     def structure(self) -> tuple:
-        return super().structure() + (self.gate.area, self.gate.map)
+        return super().structure() + (self.gate.area, self.gate.map, self.normalize)
 
     def derivatives(self, w, y, x, state, c, third):
-        return c["rate"] * _outer(third * y, x), {}
+        gy = third * y
+        if self.normalize:
+            return c["rate"] * (_outer(gy, x) - (gy * y)[:, :, None] * w), {}
+        return c["rate"] * _outer(gy, x), {}
 
 
 @RULES.register

@@ -1,0 +1,121 @@
+"""Benchmark: plastic weights. Oja on 50 inputs -> 10 outputs across 200 sweep points, against a batched
+numpy loop of the same equations; and the cortical hierarchy with and without plastic feedforward
+projections.
+
+    python benchmarks/bench_plasticity.py                   # the issue's workload (a few minutes on 2 cores)
+    python benchmarks/bench_plasticity.py --steps 20000     # shorter
+
+Oja workload: x (50 linear units, tau 1 ms) shows 20 random patterns (20 ms each, random order) and
+drives y (10 linear units, tau 1 ms) through W (10 x 50) with Oja's rule; 200 points with learning
+rates in [0.1, 2] /s; dt 0.1 ms, `--steps` steps, final weights recorded. Both sides run in this process
+on the same numbers, are checked to agree to 1e-9, and are timed best-of-`--repeats`, interleaved.
+neuroattn's time includes building the 200 specs, the Brian2 network and the result.
+Target: neuroattn <= 1.5x the numpy loop.
+
+Hierarchy workload: `cortical_hierarchy()` (8 features, 6 areas, 12 projections), one 1 s trial at dt
+0.1 ms, static, then with the attention-gated rule (gate: PFC) on its 7 feedforward projections.
+Target: plastic <= 2x static.
+"""
+import argparse
+import time
+
+import numpy as np
+
+import neuroattn as na
+
+DT, TAU, N_IN, N_OUT, N_PATTERNS = 1e-4, 1e-3, 50, 10, 20
+RATE_PATH = "projections[x->y].plasticity.rate"
+
+
+def oja_workload(seed=0):
+    rng = np.random.default_rng(seed)
+    patterns = rng.uniform(0, 1, (N_PATTERNS, N_IN))
+    W0 = rng.uniform(-0.1, 0.1, (N_OUT, N_IN))
+    spec = na.load_spec({"name": "oja-bench", "areas": {
+        "x": {"n": N_IN, "tau": "1 ms", "transfer": "linear"},
+        "y": {"n": N_OUT, "tau": "1 ms", "transfer": "linear"}},
+        "projections": [{"source": "x", "target": "y", "weights": W0.tolist(),
+                         "plasticity": {"rule": "oja", "rate": 1.0}}],
+        "stimuli": [{"area": "x", "patterns": patterns.tolist(),
+                     "presentation": {"duration": "20 ms", "order": "random", "seed": 3}}]})
+    return spec, patterns, W0
+
+
+def numpy_loop(spec, patterns, W0, rates, n_steps):
+    """The same equations, all points at once: Euler on u_x, u_y and W (Oja), W read before its update."""
+    K = len(rates)
+    schedule = spec.stimuli[0].schedule(n_steps, DT)
+    ux, uy = np.zeros((K, N_IN)), np.zeros((K, N_OUT))
+    W = np.broadcast_to(W0, (K, N_OUT, N_IN)).copy()
+    rate = np.asarray(rates)[:, None, None]
+    for k in range(n_steps):
+        x, y = ux, uy
+        drive = np.matmul(W, x[:, :, None])[:, :, 0]
+        dW = rate * (y[:, :, None] * x[:, None, :] - (y * y)[:, :, None] * W)
+        p = schedule[k]
+        ux = ux + DT * (-ux + (patterns[p] if p >= 0 else 0.0)) / TAU
+        uy = uy + DT * (-uy + drive) / TAU
+        W += DT * dW
+    return W
+
+
+def run_sweep(spec, rates, n_steps, target):
+    return na.sweep(spec, {RATE_PATH: rates}, f"{n_steps * DT * 1e3:g} ms", target=target, progress=False,
+                    chunk_size=len(rates))
+
+
+def oja(args):
+    spec, patterns, W0 = oja_workload()
+    rates = np.linspace(0.1, 2.0, 200)
+    run_sweep(spec, rates[:2], 10, args.target)  # warm-up: imports (and compilation for cython)
+    best = {"numpy": np.inf, "neuroattn": np.inf}
+    for _ in range(args.repeats):  # interleaved, so a slow spell of the machine hits both alike
+        t0 = time.perf_counter()
+        ref = numpy_loop(spec, patterns, W0, rates, args.steps)
+        best["numpy"] = min(best["numpy"], time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        ds = run_sweep(spec, rates, args.steps, args.target)
+        best["neuroattn"] = min(best["neuroattn"], time.perf_counter() - t0)
+    err = float(np.max(np.abs(ds.w_x_to_y_final.values - ref)))
+    ratio = best["neuroattn"] / best["numpy"]
+    print(f"oja: {N_IN} -> {N_OUT}, 200 points, {args.steps} steps at dt 0.1 ms (best of {args.repeats}, "
+          f"interleaved)")
+    print(f"  numpy batched loop        {best['numpy']:7.2f} s")
+    print(f"  neuroattn sweep ({args.target:6s})  {best['neuroattn']:7.2f} s   ratio {ratio:4.2f}x (target <= 1.5x)   "
+          f"max |W - W_numpy| = {err:.1e} {'ok' if err <= 1e-9 else 'MISMATCH'}")
+    if err > 1e-9:
+        raise SystemExit("neuroattn and numpy disagree")
+    return ratio
+
+
+def hierarchy(args):
+    gated = {"rule": "gated", "rate": 2.0, "w_max": 2.0, "gate": {"area": "PFC"}}
+    static, plastic = na.models.cortical_hierarchy(), na.models.cortical_hierarchy(feedforward_plasticity=gated)
+    for spec in (static, plastic):
+        na.simulate(spec, "10 ms", record_every=None, target=args.target, progress=False)
+    best = {"static": np.inf, "plastic": np.inf}
+    for _ in range(args.repeats):
+        for name, spec in (("static", static), ("plastic", plastic)):
+            t0 = time.perf_counter()
+            na.simulate(spec, "1 s", record_every=None, target=args.target, progress=False, seed=0)
+            best[name] = min(best[name], time.perf_counter() - t0)
+    ratio = best["plastic"] / best["static"]
+    print(f"hierarchy: 48 units, 1 s at dt 0.1 ms, target {args.target}")
+    print(f"  static                    {best['static']:7.2f} s")
+    print(f"  gated plasticity on 7 ff  {best['plastic']:7.2f} s   ratio {ratio:4.2f}x (target <= 2x)")
+    return ratio
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--target", default="numpy")
+    args = parser.parse_args()
+    r_oja = oja(args)
+    r_hier = hierarchy(args)
+    print(f"oja ratio {r_oja:.2f}x numpy, hierarchy plastic/static {r_hier:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
