@@ -32,6 +32,9 @@ class RateModel:
         self.spec = spec
         self.slices = spec.area_slices()
         self.n_units = spec.n_units
+        spiking = [name for name, a in spec.areas.items() if a.spiking]
+        if spiking:
+            raise NeuroAttnError(f"areas.{spiking[0]}: the analysis handles rate areas; this area is spiking")
         self.dynamics = {name: area_dynamics(a) for name, a in spec.areas.items()}
         for name, dyn in self.dynamics.items():
             if dyn.rhs is None:

@@ -24,13 +24,19 @@ def _area_structure(area, dynamics: AreaDynamics) -> tuple:
     return area.n, area.transfer.structure(), dynamics.structure, tuple(sorted(dynamics.units.items()))
 
 
+def _spiking_structure(area) -> tuple:
+    comp = area.competition
+    return area.n, area.neuron.structure(), None if comp is None else comp.model
+
+
 def structure_key(spec: NetworkSpec, cache: Optional[MatrixCache] = None) -> tuple:
     """What must be equal for specs to share one network; numbers that may differ are left out."""
     cache = cache or MatrixCache()
-    areas = tuple((name, _area_structure(a, area_dynamics(a, cache))) for name, a in spec.areas.items())
-    projections = tuple((p.name, p.source, p.target, p.mode, p.delay,
+    areas = tuple((name, _spiking_structure(a) if a.spiking else _area_structure(a, area_dynamics(a, cache)))
+                  for name, a in spec.areas.items())
+    projections = tuple((p.name, p.source, p.target, p.mode, p.delay, p.synapse.kind,
                          None if p.plasticity is None else p.plasticity.structure()) for p in spec.projections)
-    stimuli = tuple((s.area, s.onset, s.offset, s.ramp, s.ramp_off, s.noise is not None,
+    stimuli = tuple((s.area, s.onset, s.offset, s.ramp, s.ramp_off, s.noise is not None, s.drive,
                      None if s.patterns is None else (len(s.patterns), s.presentation)) for s in spec.stimuli)
     tasks = tuple((t.name, t.area, t.stimulus, t.decide_at, t.choice, len(t.rewarded), t.expected_trials is None,
                    t.delta_duration) for t in spec.tasks)
@@ -77,13 +83,18 @@ class AreaParams:
 
     name: str
     n: int
-    dynamics: AreaDynamics  # of the first point: the equations, units and state every point shares
+    dynamics: Optional[AreaDynamics]  # of the first point (None for a spiking area)
     u0: np.ndarray
     baseline: np.ndarray
     transfer: dict[str, np.ndarray]  # the transfer's constants, by field name
     constants: dict[str, np.ndarray]  # the dynamics' constants, by name (units in dynamics.units)
     coupling: Optional[np.ndarray] = None  # matrix of rec: (n, n) shared or (K, n, n) per point
     plastic: Optional[RuleParams] = None  # learning of the recurrent weights
+    neuron: Optional[dict[str, tuple[np.ndarray, str]]] = None  # spiking: parameter -> ((K, n) SI values, unit)
+
+    @property
+    def spiking(self) -> bool:
+        return self.neuron is not None
 
 
 @dataclass
@@ -130,7 +141,7 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
     if not specs:
         raise BuildError("batch: needs at least one spec")
     cache = MatrixCache()
-    dynamics = [{name: area_dynamics(a, cache) for name, a in s.areas.items()} for s in specs]
+    dynamics = [{name: None if a.spiking else area_dynamics(a, cache) for name, a in s.areas.items()} for s in specs]
     key = structure_key(specs[0], cache)
     for k, spec in enumerate(specs[1:], start=1):
         other = structure_key(spec, cache)
@@ -142,6 +153,13 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
     for name, area in specs[0].areas.items():
         per = [s.areas[name] for s in specs]
         dyn = [d[name] for d in dynamics]
+        if area.spiking:
+            consts = [a.neuron.constants() for a in per]
+            areas[name] = AreaParams(
+                name=name, n=area.n, dynamics=None, u0=_stack([per_unit(a.u0, area.n) for a in per]),
+                baseline=_stack([per_unit(a.baseline, area.n) for a in per]), transfer={}, constants={},
+                neuron={k: (_stack([np.full(area.n, c[k][0]) for c in consts]), consts[0][k][1]) for k in consts[0]})
+            continue
         transfers = [a.transfer.constants() for a in per]
         rules = _rule_params([getattr(a.competition if a.competition is not None else a.dynamics,
                                       "plasticity", None) for a in per])

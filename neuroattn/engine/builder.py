@@ -17,6 +17,7 @@ from neuroattn.engine.coupling import Coupling, StepOperation, add_synapses
 from neuroattn.engine.equations import area_equations
 from neuroattn.engine.noise import OUProcess
 from neuroattn.engine.plastic import PlasticWeights, gate_function
+from neuroattn.engine.spiking import SpikingParts, build_spiking
 from neuroattn.engine.tasks import TaskRun
 from neuroattn.exceptions import BuildError, SpecError
 from neuroattn.spec.plasticity import recurrent_name
@@ -31,7 +32,13 @@ COMMON_VARIABLES = {"u": ("1", "state u"), "r": ("1", "rate r = f(u)"),
 def recordable(params: BatchParams) -> dict[str, tuple[str, str]]:
     """Every variable a network of `params` can record: name -> (units, long name)."""
     out = dict(COMMON_VARIABLES)
-    for area in params.areas.values():
+    for name, area in params.areas.items():
+        if area.spiking:
+            out["r"] = ("1 (Hz for spiking areas)", COMMON_VARIABLES["r"][1] + "; spikes per interval for spiking areas")
+            out.setdefault("v", ("V", "membrane potential of spiking neurons"))
+            for var, unit in params.spec.areas[name].neuron.state.items():
+                out.setdefault(var, ({"volt": "V"}.get(unit, unit), f"state variable {var}"))
+            continue
         for var in area.dynamics.state:
             out.setdefault(var, (area.dynamics.state_units.get(var, "1"), f"state variable {var}"))
     return out
@@ -54,6 +61,7 @@ class BuiltNetwork:
     plastic: dict = field(default_factory=dict)  # coupling name -> PlasticWeights (runtime targets)
     couplings: list = field(default_factory=list)  # every Coupling
     tasks: list = field(default_factory=list)  # TaskRun per task (runtime targets)
+    spiking: Optional[SpikingParts] = None  # spiking areas' groups, synapses, monitors
 
 
 def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
@@ -63,6 +71,8 @@ def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
         if area.coupling is not None:
             out.append(Coupling(recurrent_name(name), name, name, "rec", area.coupling, rule=area.plastic))
     for p, proj in enumerate(params.spec.projections):
+        if params.areas[proj.target].spiking:  # built as Synapses or Poisson drive (engine.spiking)
+            continue
         out.append(Coupling(proj.name, proj.source, proj.target, f"in_{p}", params.projections[p],
                             int(round(proj.delay / dt)), rule=params.projection_rules[p]))
     return out
@@ -152,6 +162,8 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     bdt = dt * brian2.second
     groups, noises, objects, equations, timed = {}, [], [], {}, {}
     for name, area in params.areas.items():
+        if area.spiking:
+            continue
         eqs = area_equations(spec, area, noise_as_function=standalone, rate_as_state=coupling == "matmul")
         namespace = {}
         for s, stim in enumerate(spec.stimuli):
@@ -172,10 +184,16 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         groups[name] = group
         equations[name] = eqs
     objects += groups.values()
+    spiking = build_spiking(params, dt=dt, n_steps=n_steps, record=tuple(record), record_every=record_every,
+                            bdt=bdt)
+    groups.update(spiking.groups)
+    objects += list(spiking.groups.values()) + spiking.objects + list(spiking.spikes.values())
 
     rates = []
     if coupling == "matmul":
         for name, group in groups.items():
+            if params.areas[name].spiking:
+                continue
             rates.append(spec.areas[name].transfer.writer(
                 {k: v.ravel() for k, v in params.areas[name].transfer.items()},
                 group.variables["u"].get_value(), group.variables["r"].get_value()))
@@ -198,13 +216,18 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         matmul = []
     else:
         matmul = couplings
+    for view, source, w in spiking.rate_inputs:  # a rate area's drive of Poisson sources, in Hz
+        rates.append(_poisson_drive(view, groups[source].variables["r"].get_value(), w, K))
     if matmul or noise_views or rates or patterns:
         step = StepOperation(matmul, groups, K, noise_views, rates, patterns, plastic, tasks)
         objects.append(brian2.NetworkOperation(step, dt=bdt, when="start", order=-10, name="neuroattn_step"))
 
-    monitors = {}
+    monitors = dict(spiking.monitors)
+    objects += monitors.values()
     if record_every is not None and record:
         for name, group in groups.items():
+            if params.areas[name].spiking:
+                continue
             here = [v for v in record if v in group.variables]
             if here:
                 monitors[name] = brian2.StateMonitor(group, here, record=True, dt=record_every * bdt,
@@ -212,7 +235,22 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         objects += monitors.values()
     return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, coupling,
                         equations=equations, synapses=synapses, noise_arrays=timed, plastic=plastic,
-                        couplings=couplings, tasks=tasks)
+                        couplings=couplings, tasks=tasks, spiking=spiking)
+
+
+def _poisson_drive(view: np.ndarray, r: np.ndarray, w: np.ndarray, K: int):
+    """A step function writing ``max(W @ r, 0)`` (Hz) into Poisson sources' rates."""
+    out, live = view.reshape(K, -1), r.reshape(K, -1)
+    batched = w.ndim == 3
+    wt = w if batched else np.ascontiguousarray(w.T)
+
+    def update():
+        if batched:
+            np.matmul(w, live[..., None], out=out[..., None])
+        else:
+            np.matmul(live, wt, out=out)
+        np.maximum(out, 0.0, out=out)
+    return update
 
 
 def plastic_weights_of(params: BatchParams, c: Coupling, groups, dt: float, record_every: Optional[int],

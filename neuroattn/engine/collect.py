@@ -19,34 +19,61 @@ DIVERGENCE_LIMIT = 1e6
 def collect(built, record, K: int):
     """Traces (K, T, N) and finals (K, N) over all areas, in the spec's area order.
 
-    A variable that only some areas have (a state variable of one area's own dynamics) is NaN on the
-    units of the others.
+    A variable that only some areas have (a state variable of one area's own dynamics, the membrane
+    potential ``v`` of spiking areas) is NaN on the units of the others. For spiking areas ``r`` is
+    the spike count per recording interval in Hz, ``r_final`` the rate over the run's last tenth (at
+    least 50 ms), and ``u`` is NaN.
     """
+    from neuroattn.engine.spiking import spike_results
+
     areas = built.params.areas
     traces, times = {}, None
-    if built.monitors:
+    monitors = built.monitors
+    if monitors:
+        times = np.asarray(next(iter(monitors.values())).t / brian2.second)
+    binned, last = {}, {}
+    if built.spiking is not None and built.spiking.spikes:
+        every = next(iter(monitors.values())).clock.dt_ / built.dt if monitors else None
+        _, _, binned, last = spike_results(built.spiking, built.params, K, times, built.n_steps, built.dt,
+                                           int(round(every)) if every else None)
+    if monitors:
         for var in record:
             parts = []
             for name, area in areas.items():
-                mon = built.monitors.get(name)
-                if mon is not None and var in mon.record_variables:
+                mon = monitors.get(name)
+                if var == "r" and name in binned:
+                    parts.append(binned[name])
+                elif mon is not None and var in mon.record_variables:
                     values = np.asarray(getattr(mon, var))  # (K*n, T)
                     parts.append(values.reshape(K, area.n, -1).transpose(0, 2, 1))
                 else:
                     parts.append(None)
-            n_t = next(p.shape[1] for p in parts if p is not None)
+            n_t = len(times)
             traces[var] = np.concatenate([np.full((K, n_t, a.n), np.nan) if p is None else p
                                           for p, a in zip(parts, areas.values())], axis=2)
-        times = np.asarray(next(iter(built.monitors.values())).t / brian2.second)
-    u_final = np.concatenate([np.asarray(g.u[:]).reshape(K, -1) for g in built.groups.values()], axis=1)
-    r_final = np.empty_like(u_final)
-    start = 0
+    u_final, r_final = [], []
     for name, area in areas.items():
-        transfer = built.params.spec.areas[name].transfer
-        c = {k: v for k, v in area.transfer.items()}  # (K, n) each
-        r_final[:, start:start + area.n] = transfer.f(u_final[:, start:start + area.n], c)
-        start += area.n
-    return traces, {"u_final": u_final, "r_final": r_final}, times
+        group = built.groups[name]
+        if area.spiking:
+            u_final.append(np.full((K, area.n), np.nan))
+            r_final.append(last[name])
+            continue
+        u = np.asarray(group.u[:]).reshape(K, -1)
+        u_final.append(u)
+        r_final.append(built.params.spec.areas[name].transfer.f(u, dict(area.transfer)))
+    return traces, {"u_final": np.concatenate(u_final, axis=1), "r_final": np.concatenate(r_final, axis=1)}, times
+
+
+def spikes_of(built, K: int) -> tuple[dict, dict]:
+    """The spike variables (``spike_time``, ``spike_unit``, ``spike_point`` along ``spike``) of a run."""
+    from neuroattn.engine.spiking import spike_results
+
+    if built.spiking is None or not built.spiking.spikes:
+        return {}, {}
+    data, coords, _, _ = spike_results(built.spiking, built.params, K, None, built.n_steps, built.dt, None)
+    keep = data["spike_point"][1] < K
+    return ({k: (dims, values[keep], attrs) for k, (dims, values, attrs) in data.items()},
+            {k: (dim, values[keep]) for k, (dim, values) in coords.items()})
 
 
 def learned(built, K: int) -> tuple[dict, dict]:
@@ -78,6 +105,9 @@ def learned(built, K: int) -> tuple[dict, dict]:
         more, more_coords = task.results(K, built.dt)
         data.update(more)
         coords.update(more_coords)
+    more, more_coords = spikes_of(built, K)
+    data.update(more)
+    coords.update(more_coords)
     return data, coords
 
 
@@ -87,6 +117,7 @@ def diverged(traces, finals, K: int) -> np.ndarray:
     for arr in [traces.get("u"), finals["u_final"]]:
         if arr is not None:
             a = arr.reshape(K, -1)
+            a = a[:, ~np.all(np.isnan(a), axis=0)]  # units without u (spiking) are NaN by design
             flags |= ~np.all(np.isfinite(a), axis=1) | np.any(np.abs(np.nan_to_num(a)) > DIVERGENCE_LIMIT, axis=1)
     return flags
 

@@ -152,6 +152,10 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
         built = build_network(params, dt=settings.dt, n_steps=settings.n_steps, seeds=seeds, target=target,
                               coupling=coupling, record=settings.traced(), record_every=settings.record_every,
                               record_weights_every=settings.record_weights_every)
+        spiking = any(a.spiking for a in params.areas.values())
+        state = np.random.get_state() if spiking else None
+        if spiking:  # Brian2's generator (numpy's global one on the numpy target): seeded, then put back
+            brian2.seed(seeds[0])
         try:
             built.network.run(settings.duration * brian2.second, namespace={},
                               report=_progress(progress) if target != "cpp_standalone" else
@@ -162,6 +166,9 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
             raise
         except Exception as err:
             raise SimulationError(f"Brian2 failed to run the network ({type(err).__name__}: {err})") from err
+        finally:
+            if state is not None:
+                np.random.set_state(state)
         return (*collect(built, settings.traced(), params.n_points), built.coupling,
                 learned(built, params.n_points))
 

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from neuroattn.spec.base import SpecModel
 from neuroattn.spec.competition import Competition
 from neuroattn.spec.dynamics import Dynamics
+from neuroattn.spec.neurons import Neuron
 from neuroattn.spec.quantities import PositiveTime
 from neuroattn.spec.transfer import Sigmoid, Transfer
 
@@ -67,6 +68,9 @@ class Area(SpecModel):
         Within-area competition; None means independent units.
     dynamics : Dynamics, optional
         The units' dynamics as Brian2 equations, instead of `tau` and `competition`.
+    neuron : a spiking neuron model (`neuroattn.spec.neurons`), optional
+        Makes the area spiking: ``n`` neurons of that model; `competition` then adds an inhibitory
+        pool (winner-take-all).
     baseline : float or list of float
         Constant input to every unit (or one per unit).
     u0 : float or list of float
@@ -86,6 +90,7 @@ class Area(SpecModel):
     transfer: Transfer = Sigmoid()
     competition: Optional[Competition] = None
     dynamics: Optional[Dynamics] = None
+    neuron: Optional[Neuron] = None
     baseline: PerUnit = 0.0
     u0: PerUnit = 0.0
     features: FeatureAxis = FeatureAxis()
@@ -99,8 +104,10 @@ class Area(SpecModel):
 
     @model_validator(mode="after")
     def _dynamics(self):
-        if self.dynamics is None and self.tau is None:
-            raise ValueError("tau is missing (give tau, or the units' own dynamics)")
+        if self.dynamics is None and self.tau is None and self.neuron is None:
+            raise ValueError("tau is missing (give tau, or the units' own dynamics, or a spiking neuron)")
+        if self.neuron is not None and self.dynamics is not None:
+            raise ValueError("give either a spiking neuron or rate dynamics, not both")
         if self.dynamics is not None and self.competition is not None:
             raise ValueError("give either competition or dynamics, not both (dynamics may write any "
                              "competition in its equations)")
@@ -113,6 +120,10 @@ class Area(SpecModel):
             if isinstance(value, list) and len(value) != self.n:
                 raise ValueError(f"{field} has {len(value)} entries but the area has n={self.n} units")
         return self
+
+    @property
+    def spiking(self) -> bool:
+        return self.neuron is not None
 
     def feature_values(self) -> np.ndarray:
         return self.features.values(self.n)

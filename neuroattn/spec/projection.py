@@ -6,6 +6,7 @@ from typing import Literal, Optional
 from pydantic import model_validator
 
 from neuroattn.spec.base import SpecModel
+from neuroattn.spec.neurons import Synapse
 from neuroattn.spec.plasticity import Plasticity
 from neuroattn.spec.quantities import NonNegativeTime
 from neuroattn.spec.weights import WeightPattern
@@ -20,7 +21,10 @@ class Projection(SpecModel):
     it; ``delay`` delays the source's rates (the source's initial rates fill the first ``delay``).
     The default name is ``'SOURCE->TARGET'``, used in sweep paths such as
     ``projections[PFC->V1].scale``. ``plasticity`` makes the weights change during the run
-    (`neuroattn.spec.plasticity`); the rule acts on the effective weights ``scale * W``.
+    (`neuroattn.spec.plasticity`); the rule acts on the effective weights ``scale * W``. Onto a
+    spiking area, ``synapse`` says how a spike acts (`neuroattn.spec.neurons.Synapse`): a weight is
+    then a jump in mV (current) or a conductance relative to the leak; from a rate area onto a
+    spiking one, ``scale * W @ r`` is a Poisson rate in Hz.
     """
 
     name: Optional[str] = None
@@ -32,6 +36,7 @@ class Projection(SpecModel):
     mode: Literal["bias", "gain"] = "bias"
     delay: NonNegativeTime = 0.0
     plasticity: Optional[Plasticity] = None
+    synapse: Synapse = Synapse()
 
     @model_validator(mode="after")
     def _default_name(self):

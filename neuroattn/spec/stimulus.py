@@ -67,6 +67,10 @@ def _list_of_lists(value):
 class Stimulus(SpecModel):
     """Input to one area (see the module docstring for the exact input).
 
+    Onto a spiking area the input is a Poisson spike train per unit at the stimulus value in Hz
+    (``drive: poisson``, seeded by the run's seed), or a current whose value is in mV of membrane
+    drive (``drive: current``); ``drive`` means nothing for rate areas.
+
     Examples
     --------
     >>> Stimulus(area="V1", amplitude=[1.0, 0.5], onset="100 ms", offset="300 ms").offset
@@ -83,6 +87,7 @@ class Stimulus(SpecModel):
     noise: Optional[OUNoise] = None
     patterns: Optional[Annotated[list[list[float]], BeforeValidator(_list_of_lists)]] = None
     presentation: Optional[Presentation] = None
+    drive: Literal["poisson", "current"] = "poisson"
 
     @model_validator(mode="after")
     def _window(self):
