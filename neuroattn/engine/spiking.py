@@ -9,8 +9,12 @@ rate area, a gate). Projections between spiking areas are `Synapses` built from 
 weight matrix (each non-zero weight one synapse, excitatory and inhibitory weights in separate
 objects, with the projection's delay). A rate area drives a spiking area through Poisson sources
 whose rates (``scale * W @ r``, in Hz) the step operation writes each step. A competition model on a
-spiking area adds an inhibitory pool (Wang 2002): ``n_pool = max(2, n // 4)`` neurons of the same
-model receiving every excitatory neuron, and inhibiting every one (`pool_weights`).
+spiking area becomes synapses between its neurons (`competition_weights`): the `lateral` model's
+inhibition ``beta * w_ij`` is ``20 mV * beta * w_ij`` of inhibition per spike of neuron j onto
+neuron i, its ``alpha`` self-excitation likewise. Dale's law is not enforced here: excitatory
+neurons inhibit each other directly (a shared inhibitory pool, Wang 2002, would need populations
+with recurrent excitation per competing unit; with one neuron per unit a pool inhibits the winner
+as much as the losers and selects nothing).
 
 Random numbers (Poisson spikes) come from Brian2's generator, seeded with the run's seed before the
 run (`seed_for_run`), so a spiking run repeats exactly for the same seed, batch and target.
@@ -24,13 +28,8 @@ import numpy as np
 
 from neuroattn.exceptions import BuildError
 
-#: Excitatory-to-pool and pool-to-excitatory weights (mV) of a competition on a spiking area, per
-#: unit of the competition's beta, scaled by the number of presynaptic neurons.
-POOL_EXCITATION, POOL_INHIBITION = 8.0, 30.0
-
-
-def pool_size(n: int) -> int:
-    return max(2, n // 4)
+#: mV per spike for one unit of a competition's coupling on a spiking area (`competition_weights`).
+COMPETITION_MV = 20.0
 
 
 @dataclass
@@ -41,7 +40,8 @@ class SpikingParts:
     objects: list = field(default_factory=list)  # everything else (pools, sources, synapses)
     spikes: dict = field(default_factory=dict)  # area -> SpikeMonitor
     monitors: dict = field(default_factory=dict)  # area -> StateMonitor (v and other state)
-    rate_inputs: list = field(default_factory=list)  # (Poisson group rate view, source r view, W, scale, K)
+    rate_inputs: list = field(default_factory=list)  # (Poisson group rate view, source area, W)
+    input_spike: dict = field(default_factory=dict)  # area -> the name of one input spike's weight
 
 
 def channels(spec, name: str) -> tuple[bool, bool]:
@@ -62,8 +62,14 @@ def reads_rate(spec, name: str) -> bool:
     return any(getattr(getattr(r, "gate", None), "area", None) == name for r in rules)
 
 
-def equations(spec, name: str, neuron, stimuli_on) -> tuple[str, list[str]]:
-    """The group's equations and the names of its per-unit constants."""
+def _uniform(values: np.ndarray) -> bool:
+    flat = np.ravel(values)
+    return bool(np.all(flat == flat[0]))
+
+
+def equations(spec, name: str, neuron, stimuli_on, constants: dict, drive: bool) -> str:
+    """The group's equations. `constants` are the per-unit constants (name -> Brian2 unit); the others
+    sit in the group's namespace as scalars. `drive`: whether a current input ``I_v`` exists."""
     current, conductance = channels(spec, name)
     terms, lines = [], []
     if current:
@@ -72,17 +78,19 @@ def equations(spec, name: str, neuron, stimuli_on) -> tuple[str, list[str]]:
     if conductance:
         terms.append("g_exc*(E_exc - v) + g_inh*(E_inh - v)")
         lines += ["dg_exc/dt = -g_exc/tau_exc : 1", "dg_inh/dt = -g_inh/tau_inh : 1"]
-    synaptic = " + ".join(terms) if terms else "0*mV"
-    inputs = ["I0_v"] + [(f"amp_{s}*mV" if st.always_on else f"env_{s}(t)*amp_{s}*mV")
-                         for s, st in stimuli_on if st.drive == "current"]
-    lines = neuron.membrane(synaptic) + lines + [f"I_v = {' + '.join(inputs)} : volt"]
+    if drive:
+        terms.append("I_v")
+        inputs = ["I0_v"] + [(f"amp_{s}*mV" if st.always_on else f"env_{s}(t)*amp_{s}*mV")
+                             for s, st in stimuli_on if st.drive == "current"]
+        lines.append(f"I_v = {' + '.join(inputs)} : volt")
+    lines = neuron.membrane(" + ".join(terms) if terms else "0*mV") + lines
+    lines += [f"rate_{s} : Hz" for s, st in stimuli_on if st.drive == "poisson"]
+    lines += [f"in_{p} : Hz" for p, proj in enumerate(spec.projections)
+              if proj.target == name and not spec.areas[proj.source].spiking]
     if reads_rate(spec, name):
         lines.append("dr/dt = -r/rate_tau : Hz")
-    constants = [c for c in neuron.constants()] + [f"amp_{s}" for s, st in stimuli_on if st.drive == "current"]
-    lines += [f"{c} : {unit} (constant)" for c, (_, unit) in neuron.constants().items()]
-    lines += [f"amp_{s} : 1 (constant)" for s, st in stimuli_on if st.drive == "current"]
-    lines += ["I0_v : volt (constant)"]
-    return "\n".join(lines), constants
+    lines += [f"{c} : {unit} (constant)" for c, unit in constants.items()]
+    return "\n".join(lines)
 
 
 def _reset(neuron, spec, name) -> str:
@@ -154,27 +162,34 @@ def build_spiking(params, *, dt: float, n_steps: int, record: tuple, record_ever
                 raise BuildError(f"stimuli[{s}]: patterns and noise on spiking areas are not supported yet")
             if not st.always_on:
                 namespace[f"env_{s}"] = brian2.TimedArray(st.envelope(n_steps, dt), dt=bdt, name=f"env_{s}")
-        text, _ = equations(spec, name, neuron, stimuli_on)
+        values = dict(area.neuron)
+        currents = [s for s, st in stimuli_on if st.drive == "current"]
+        drive = bool(currents) or bool(np.any(area.baseline))
+        if drive:
+            values["I0_v"] = (area.baseline * 1e-3, "volt")
+            values.update({f"amp_{s}": (params.amplitudes[s], "1") for s in currents})
+        per_unit = {c: v for c, v in values.items() if not _uniform(v[0])}  # the rest: namespace scalars
+        namespace.update({c: float(np.ravel(v)[0]) * (getattr(brian2, u) if u != "1" else 1.0)
+                          for c, (v, u) in values.items() if c not in per_unit})
+        text = equations(spec, name, neuron, stimuli_on, {c: u for c, (_, u) in per_unit.items()}, drive)
         group = _group(params, name, text, neuron, namespace, bdt, area.n)
-        extra = {"I0_v": area.baseline.ravel() * brian2.mV, "v": area.neuron["v_rest"][0].ravel() * brian2.volt}
-        extra.update({f"amp_{s}": params.amplitudes[s].ravel() for s, st in stimuli_on if st.drive == "current"})
-        _set_constants(group, area.neuron, extra)
+        v0 = area.neuron["v_rest"][0] + 1e-3 * area.u0  # u0: the start potential above v_rest, in mV
+        _set_constants(group, per_unit, {"v": v0.ravel() * brian2.volt})
         parts.groups[name] = group
-        for s, st in stimuli_on:  # one Poisson source per neuron, rate = the stimulus value in Hz
+        parts.input_spike[name] = "input_weight"
+        for s, st in stimuli_on:  # a Poisson count of input spikes per neuron and step, at the stimulus value in Hz
             if st.drive != "poisson":
                 continue
             if np.any(params.amplitudes[s] < 0):
                 raise BuildError(f"stimuli[{s}].amplitude: a Poisson rate must not be negative (Hz)")
-            rate = "rate" if st.always_on else f"env_{s}(t)*rate"
-            source = brian2.NeuronGroup(K * area.n, "rate : Hz (constant)", threshold=f"rand() < {rate}*dt",
-                                        namespace=dict(namespace), dt=bdt, name=f"poisson_{s}")
-            source.rate = params.amplitudes[s].ravel() * brian2.Hz
-            syn = brian2.Synapses(source, group, on_pre="s_exc_post += input_weight_post", namespace={}, dt=bdt,
-                                  name=f"poisson_{s}_input")
-            syn.connect(j="i")
-            parts.objects += [source, syn]
-        if spec.areas[name].competition is not None:
-            parts.objects += _pool(params, name, group, bdt)
+            group.variables[f"rate_{s}"].set_value(params.amplitudes[s].ravel())
+            rate = f"rate_{s}" if st.always_on else f"env_{s}(t)*rate_{s}"
+            parts.objects.append(group.run_regularly(f"s_exc += {parts.input_spike[name]}*poisson({rate}*dt)",
+                                                     when="before_synapses", name=f"poisson_{s}"))
+        comp = spec.areas[name].competition
+        if comp is not None:
+            w = competition_weights(area_with_competition(params, name, comp), comp)
+            parts.objects += _split_connect(group, group, w, K, "current", bdt, f"competition_{name}", 0.0)
         parts.spikes[name] = brian2.SpikeMonitor(group, name=f"spikes_{name}")
         if record_every is not None:
             here = [v for v in record if v in group.variables and v not in ("r", "u", "I")]
@@ -194,37 +209,29 @@ def build_spiking(params, *, dt: float, n_steps: int, record: tuple, record_ever
         if params.areas[proj.source].spiking:
             parts.objects += _split_connect(parts.groups[proj.source], parts.groups[proj.target], w, K,
                                             proj.synapse.kind, bdt, name, proj.delay)
-        else:  # a rate area drives Poisson sources at scale * W @ r Hz, written by the step operation
-            source = brian2.NeuronGroup(K * target.n, "rate : Hz", threshold="rand() < rate*dt", dt=bdt,
-                                        namespace={}, name=f"poisson_{name}")
-            syn = brian2.Synapses(source, parts.groups[proj.target], on_pre="s_exc_post += input_weight_post",
-                                  namespace={}, dt=bdt, name=f"{name}_input")
-            syn.connect(j="i")
-            parts.objects += [source, syn]
-            parts.rate_inputs.append((source.variables["rate"].get_value(), proj.source, w))
+        else:  # a rate area drives Poisson input at scale * W @ r Hz, written by the step operation
+            group = parts.groups[proj.target]
+            parts.objects.append(group.run_regularly(f"s_exc += {parts.input_spike[proj.target]}*poisson(in_{p}*dt)",
+                                                     when="before_synapses", name=f"poisson_{name}"))
+            parts.rate_inputs.append((group.variables[f"in_{p}"].get_value(), proj.source, w))
     return parts
 
 
-def _pool(params, name, group, dt) -> list:
-    """The inhibitory pool of a competition on a spiking area (winner-take-all, Wang 2002)."""
-    spec, K, area = params.spec, params.n_points, params.areas[name]
-    neuron, comp = spec.areas[name].neuron, spec.areas[name].competition
-    n, m = area.n, pool_size(area.n)
-    text = "\n".join(neuron.membrane("s_exc + s_inh") + ["ds_exc/dt = -s_exc/tau_exc : volt",
-                                                         "ds_inh/dt = -s_inh/tau_inh : volt", "I_v = 0*mV : volt"]
-                     + [f"{c} : {unit} (constant)" for c, (_, unit) in neuron.constants().items()])
-    pool = _group(params, name, text, neuron, {}, dt, m, tag="_pool")
-    _set_constants(pool, {c: (np.broadcast_to(v[:, :1], (K, m)), u) for c, (v, u) in area.neuron.items()},
-                   {"v": np.broadcast_to(area.neuron["v_rest"][0][:, :1], (K, m)).ravel() * brian2.volt})
-    beta = getattr(comp, "beta", 1.0)
-    to_pool = np.full((m, n), POOL_EXCITATION * beta / n)
-    from_pool = np.full((n, m), -POOL_INHIBITION * beta / m)
-    out = [pool, _connect(group, pool, to_pool, K, "s_exc_post += w*mV", dt, f"pool_{name}_in"),
-           _connect(pool, group, from_pool, K, "s_inh_post += w*mV", dt, f"pool_{name}_out")]
-    alpha = getattr(comp, "alpha", 0.0)
-    if alpha:
-        out.append(_connect(group, group, np.eye(n) * alpha, K, "s_exc_post += w*mV", dt, f"self_{name}"))
-    return out
+def competition_weights(area_params, comp) -> np.ndarray:
+    """The competition's coupling in spiking form, (K, n, n) in mV per spike: ``COMPETITION_MV`` times
+    the linearisation of its ``g`` at rest (r = 0, rec = 0, I = 1), ``dg_i/dr_j = dg/drec_i * c_ij +
+    [i = j] dg/dr_i``, so the `lateral` model's ``-beta*rec`` becomes inhibition of ``beta*w_ij`` units
+    between neurons and its ``alpha`` self-excitation."""
+    c = area_params.constants
+    K, n = next(iter(c.values())).shape if c else (1, area_params.n)
+    coupling = area_params.coupling if area_params.coupling.ndim == 3 else area_params.coupling[None]
+    out = np.empty((K, n, n))
+    for k in range(K):
+        ck = {name: v[k] for name, v in c.items()}
+        zero = np.zeros(n)
+        g_r, g_rec, _ = comp.partials(zero, zero, np.ones(n), ck)
+        out[k] = np.asarray(g_rec)[:, None] * coupling[min(k, len(coupling) - 1)] + np.diag(np.asarray(g_r) * np.ones(n))
+    return COMPETITION_MV * out
 
 
 def spike_results(parts: SpikingParts, params, K: int, times, n_steps: int, dt: float, every) -> tuple:
@@ -264,4 +271,19 @@ def spike_results(parts: SpikingParts, params, K: int, times, n_steps: int, dt: 
     return data, coords, binned, final
 
 
-__all__ = ["build_spiking", "spike_results", "SpikingParts", "pool_size"]
+def area_with_competition(params, name, comp):
+    """The competition's per-unit constants and coupling for a spiking area (rate areas have them in
+    `AreaParams`; a spiking area's competition is computed here, from every point's spec)."""
+    from types import SimpleNamespace
+
+    from neuroattn.spec.dynamics import MatrixCache
+
+    cache, per = MatrixCache(), [s.areas[name] for s in params.specs]
+    derived = [cache.get((a.competition.weights, a.features), (a.n,) + a.competition.structure(),
+                         lambda a=a: a.competition.coupling(a.weight_matrix())) for a in per]
+    constants = [a.competition.constant_values(d, a.n) for a, d in zip(per, derived)]
+    return SimpleNamespace(n=per[0].n, coupling=np.stack([d["rec"] for d in derived]),
+                           constants={k: np.stack([c[k] for c in constants]) for k in constants[0]})
+
+
+__all__ = ["build_spiking", "spike_results", "SpikingParts", "competition_weights", "COMPETITION_MV"]

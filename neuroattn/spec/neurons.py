@@ -13,7 +13,8 @@ synaptic input in mV per spike:
 
 With conductance synapses (``synapse: {kind: conductance}`` on a projection) the input is
 ``g_exc (E_exc - v) + g_inh (E_inh - v)`` instead, with dimensionless conductances relative to the leak.
-``I_v`` is the current drive of ``drive: current`` stimuli (their amplitude in mV); ``drive: poisson``
+``I_v`` is the current drive of ``drive: current`` stimuli (their amplitude in mV) and of the area's
+``baseline`` (mV); the area's ``u0`` is the start potential above ``v_rest`` (mV); ``drive: poisson``
 stimuli (the default) are Poisson spike trains at the stimulus value in Hz, each spike adding
 ``input_weight`` to ``s_exc``. The unit's rate ``r`` (Hz) is its spike train filtered with ``rate_tau``.
 """
@@ -66,7 +67,7 @@ class NeuronModel(SpecModel):
     v_reset: Voltage = "-60 mV"
     refractory: _quantity("second", non_negative=True) = "2 ms"
     tau_exc: Time = "5 ms"
-    tau_inh: Time = "5 ms"
+    tau_inh: Time = "10 ms"
     input_weight: Voltage = "0.5 mV"
     rate_tau: Time = "20 ms"
     E_exc: Voltage = "0 mV"
@@ -96,8 +97,8 @@ class NeuronModel(SpecModel):
     def structure(self) -> tuple:
         return (self.model,)
 
-    def membrane(self, synaptic: str) -> list[str]:
-        """Brian2 lines of the membrane equation; `synaptic` is the input term (a voltage)."""
+    def membrane(self, inputs: str) -> list[str]:
+        """Brian2 lines of the membrane equation; `inputs` is the input term (a voltage)."""
         raise NotImplementedError
 
     threshold: ClassVar[str] = "v > v_threshold"
@@ -110,8 +111,8 @@ class LIF(NeuronModel):
 
     model: Literal["lif"] = "lif"
 
-    def membrane(self, synaptic: str) -> list[str]:
-        return [f"dv/dt = (v_rest - v + {synaptic} + I_v)/tau_m : volt (unless refractory)"]
+    def membrane(self, inputs: str) -> list[str]:
+        return [f"dv/dt = (v_rest - v + {inputs})/tau_m : volt (unless refractory)"]
 
 
 @NEURONS.register
@@ -129,8 +130,8 @@ class AdEx(NeuronModel):
     threshold: ClassVar[str] = "v > v_peak"
     reset: ClassVar[str] = "v = v_reset; w_a += b"
 
-    def membrane(self, synaptic: str) -> list[str]:
-        return [f"dv/dt = (v_rest - v + delta_T*exp((v - v_threshold)/delta_T) - w_a + {synaptic} + I_v)/tau_m"
+    def membrane(self, inputs: str) -> list[str]:
+        return [f"dv/dt = (v_rest - v + delta_T*exp((v - v_threshold)/delta_T) - w_a + {inputs})/tau_m"
                 " : volt (unless refractory)",
                 "dw_a/dt = (a*(v - v_rest) - w_a)/tau_w : volt"]
 
