@@ -117,16 +117,20 @@ def _set_constants(group, constants: dict, extra: dict) -> None:
         setattr(group, c, values)
 
 
-def _connect(pre, post, w: np.ndarray, K: int, on_pre: str, dt, name: str, delay: float = 0.0):
-    """Synapses from `pre` to `post` for weights `w` ((n_post, n_pre) shared or (K, n_post, n_pre)); only
-    non-zero weights of some point become synapses, block-diagonal over the K copies."""
+def _connect(pre, post, w: np.ndarray, K: int, on_pre: str, dt, name: str, delay: float = 0.0,
+             mask: np.ndarray = None):
+    """Synapses from `pre` to `post` for weights `w` ((n_post, n_pre) shared or (K, n_post, n_pre)); the
+    pairs in `mask` (default: non-zero in some point) become synapses, block-diagonal over the K copies."""
     ws = w if w.ndim == 3 else w[None]
-    post_idx, pre_idx = np.nonzero(np.any(ws != 0, axis=0))
+    post_idx, pre_idx = np.nonzero(np.any(ws != 0, axis=0) if mask is None else mask)
     syn = brian2.Synapses(pre, post, model="w : 1", on_pre=on_pre, namespace={}, dt=dt, name=name)
     if len(pre_idx):
         n_t, n_s = ws.shape[1:]
-        k = np.repeat(np.arange(K), len(pre_idx))
-        syn.connect(i=np.tile(pre_idx, K) + k * n_s, j=np.tile(post_idx, K) + k * n_t)
+        if K == 1:
+            syn.connect(i=pre_idx, j=post_idx)
+        else:
+            k = np.repeat(np.arange(K), len(pre_idx))
+            syn.connect(i=np.tile(pre_idx, K) + k * n_s, j=np.tile(post_idx, K) + k * n_t)
         syn.w = np.broadcast_to(ws[:, post_idx, pre_idx], (K, len(pre_idx))).ravel()
         if delay:
             syn.delay = delay * brian2.second
@@ -135,13 +139,16 @@ def _connect(pre, post, w: np.ndarray, K: int, on_pre: str, dt, name: str, delay
 
 def _split_connect(pre, post, w, K, kind: str, dt, name: str, delay: float) -> list:
     """Excitatory and inhibitory weights as two Synapses objects (as Brian2's CUBA example has them)."""
+    ws = w if w.ndim == 3 else w[None]
     out = []
     for sign, channel in ((1, "exc"), (-1, "inh")):
-        part = np.where(sign * w > 0, w, 0.0)
-        if not np.any(part):
+        mask = np.any(ws > 0 if sign > 0 else ws < 0, axis=0)
+        if not mask.any():
             continue
         on_pre = f"s_{channel}_post += w*mV" if kind == "current" else f"g_{channel}_post += {sign}*w"
-        out.append(_connect(pre, post, part, K, on_pre, dt, f"{name}_{channel}", delay))
+        other = np.any(ws < 0 if sign > 0 else ws > 0)
+        part = np.where(sign * ws > 0, ws, 0.0) if other else ws  # single-signed: no copy
+        out.append(_connect(pre, post, part, K, on_pre, dt, f"{name}_{channel}", delay, mask=mask))
     return out
 
 
