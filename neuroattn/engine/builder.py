@@ -186,8 +186,8 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     objects += groups.values()
     spiking = build_spiking(params, dt=dt, n_steps=n_steps, record=tuple(record), record_every=record_every,
                             bdt=bdt)
-    groups.update(spiking.groups)
-    objects += list(spiking.groups.values()) + spiking.objects + list(spiking.spikes.values())
+    groups.update(spiking.groups)  # AreaSlices: each spiking area's part of its (shared) group
+    objects += spiking.objects + list(spiking.spikes.values())
 
     rates = []
     if coupling == "matmul":

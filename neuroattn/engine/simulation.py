@@ -177,6 +177,8 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
                point_coords) -> xr.Dataset:
     started = _time.perf_counter()
     n = len(specs)
+    if any(a.spiking for a in specs[0].areas.values()):
+        cache = None  # spiking networks build a fresh program (reusing compiled spiking programs: not yet)
     if cache is not None and target == "cpp_standalone":
         pad = max(0, (pad_to or n) - n)  # a compiled network fits one batch size: pad, then drop
         specs, seeds = specs + specs[-1:] * pad, seeds + seeds[-1:] * pad

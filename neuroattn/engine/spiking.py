@@ -32,16 +32,47 @@ from neuroattn.exceptions import BuildError
 COMPETITION_MV = 20.0
 
 
+class AreaSlice:
+    """One area's neurons inside a (possibly shared) NeuronGroup: ``variables[var].get_value()`` is the
+    area's part of the group's array (K*n values), as for a group of its own."""
+
+    def __init__(self, group, start: int, size: int):
+        self.group, self.start, self.size = group, start, size
+        self.variables = _SliceVariables(self)
+
+
+class _SliceVariables:
+    def __init__(self, owner: AreaSlice):
+        self._owner = owner
+
+    def __contains__(self, var) -> bool:
+        return var in self._owner.group.variables
+
+    def __getitem__(self, var):
+        return _SliceView(self._owner, self._owner.group.variables[var])
+
+
+class _SliceView:
+    def __init__(self, owner: AreaSlice, variable):
+        self._owner, self._variable = owner, variable
+
+    def get_value(self) -> np.ndarray:
+        start = self._owner.start
+        return self._variable.get_value()[start:start + self._owner.size]
+
+
 @dataclass
 class SpikingParts:
-    """What the spiking side of a network adds."""
+    """What the spiking side of a network adds. Spiking areas with identical equations and constants
+    share one NeuronGroup (a block of K*n neurons each), and their connections of one kind share one
+    Synapses object, so a network of many areas costs Brian2 few objects per step."""
 
-    groups: dict = field(default_factory=dict)  # area -> NeuronGroup (excitatory neurons)
-    objects: list = field(default_factory=list)  # everything else (pools, sources, synapses)
-    spikes: dict = field(default_factory=dict)  # area -> SpikeMonitor
+    groups: dict = field(default_factory=dict)  # area -> AreaSlice of its group
+    clusters: list = field(default_factory=list)  # (NeuronGroup, {area: start index}) per shared group
+    objects: list = field(default_factory=list)  # groups, synapses, Poisson inputs
+    spikes: dict = field(default_factory=dict)  # cluster index -> SpikeMonitor
     monitors: dict = field(default_factory=dict)  # area -> StateMonitor (v and other state)
-    rate_inputs: list = field(default_factory=list)  # (Poisson group rate view, source area, W)
-    input_spike: dict = field(default_factory=dict)  # area -> the name of one input spike's weight
+    rate_inputs: list = field(default_factory=list)  # (rate view, source area, W)
 
 
 def channels(spec, name: str) -> tuple[bool, bool]:
@@ -97,131 +128,141 @@ def _reset(neuron, spec, name) -> str:
     return neuron.reset + ("; r += 1/rate_tau" if reads_rate(spec, name) else "")
 
 
-def _group(params, name, text, neuron, namespace, dt, n, tag="") -> brian2.NeuronGroup:
-    spec = params.spec
-    try:
-        return brian2.NeuronGroup(params.n_points * n, text, threshold=neuron.threshold,
-                                  reset=_reset(neuron, spec, name) if not tag else neuron.reset,
-                                  refractory="t_ref", method="euler", namespace=namespace, dt=dt,
-                                  name=f"area_{name}{tag}")
-    except Exception as err:
-        raise BuildError(f"areas.{name}.neuron: Brian2 cannot build this area ({' '.join(str(err).split())})") from err
-
-
-def _set_constants(group, constants: dict, extra: dict) -> None:
-    """Per-unit constants ``name -> ((K, n) SI values, unit)`` and other values into `group`."""
-    for c, (values, unit) in constants.items():
-        flat = np.ascontiguousarray(values).ravel()
-        setattr(group, c, flat if unit == "1" else flat * getattr(brian2, unit))
-    for c, values in extra.items():
-        setattr(group, c, values)
-
-
-def _connect(pre, post, w: np.ndarray, K: int, on_pre: str, dt, name: str, delay: float = 0.0,
-             mask: np.ndarray = None):
-    """Synapses from `pre` to `post` for weights `w` ((n_post, n_pre) shared or (K, n_post, n_pre)); the
-    pairs in `mask` (default: non-zero in some point) become synapses, block-diagonal over the K copies."""
+def _pairs(w: np.ndarray, K: int, sign: int, start_pre: int, start_post: int, n_pre: int, n_post: int):
+    """Global (pre, post, weight) of the synapses of one sign in weights `w` across the K copies."""
     ws = w if w.ndim == 3 else w[None]
-    post_idx, pre_idx = np.nonzero(np.any(ws != 0, axis=0) if mask is None else mask)
-    syn = brian2.Synapses(pre, post, model="w : 1", on_pre=on_pre, namespace={}, dt=dt, name=name)
-    if len(pre_idx):
-        n_t, n_s = ws.shape[1:]
-        if K == 1:
-            syn.connect(i=pre_idx, j=post_idx)
-        else:
-            k = np.repeat(np.arange(K), len(pre_idx))
-            syn.connect(i=np.tile(pre_idx, K) + k * n_s, j=np.tile(post_idx, K) + k * n_t)
-        syn.w = np.broadcast_to(ws[:, post_idx, pre_idx], (K, len(pre_idx))).ravel()
-        if delay:
-            syn.delay = delay * brian2.second
-    return syn
+    post_idx, pre_idx = np.nonzero(np.any(ws > 0 if sign > 0 else ws < 0, axis=0))
+    values = ws[:, post_idx, pre_idx]
+    if np.any(values * sign < 0):
+        values = np.where(values * sign > 0, values, 0.0)
+    k = np.repeat(np.arange(K), len(pre_idx))
+    pre = np.tile(pre_idx, K) + k * n_pre + start_pre
+    post = np.tile(post_idx, K) + k * n_post + start_post
+    return pre, post, np.broadcast_to(values, (K, len(pre_idx))).ravel()
 
 
-def _split_connect(pre, post, w, K, kind: str, dt, name: str, delay: float) -> list:
-    """Excitatory and inhibitory weights as two Synapses objects (as Brian2's CUBA example has them)."""
-    ws = w if w.ndim == 3 else w[None]
-    out = []
-    for sign, channel in ((1, "exc"), (-1, "inh")):
-        mask = np.any(ws > 0 if sign > 0 else ws < 0, axis=0)
-        if not mask.any():
-            continue
-        on_pre = f"s_{channel}_post += w*mV" if kind == "current" else f"g_{channel}_post += {sign}*w"
-        other = np.any(ws < 0 if sign > 0 else ws > 0)
-        part = np.where(sign * ws > 0, ws, 0.0) if other else ws  # single-signed: no copy
-        out.append(_connect(pre, post, part, K, on_pre, dt, f"{name}_{channel}", delay, mask=mask))
-    return out
+def _prepare(params, name: str, n_steps: int, dt: float, bdt) -> tuple:
+    """(cluster key, equations, namespace, per-unit constants, neuron, its stimuli) of one spiking area."""
+    spec, area = params.spec, params.areas[name]
+    neuron = spec.areas[name].neuron
+    stimuli_on = [(s, st) for s, st in enumerate(spec.stimuli) if st.area == name]
+    namespace = {}
+    for s, st in stimuli_on:
+        if st.patterns is not None or st.noise is not None:
+            raise BuildError(f"stimuli[{s}]: patterns and noise on spiking areas are not supported yet")
+        if st.drive == "poisson" and np.any(params.amplitudes[s] < 0):
+            raise BuildError(f"stimuli[{s}].amplitude: a Poisson rate must not be negative (Hz)")
+        if not st.always_on:
+            namespace[f"env_{s}"] = brian2.TimedArray(st.envelope(n_steps, dt), dt=bdt, name=f"env_{s}")
+    values = dict(area.neuron)
+    currents = [s for s, st in stimuli_on if st.drive == "current"]
+    drive = bool(currents) or bool(np.any(area.baseline))
+    if drive:
+        values["I0_v"] = (area.baseline * 1e-3, "volt")
+        values.update({f"amp_{s}": (params.amplitudes[s], "1") for s in currents})
+    per_unit = {c: v for c, v in values.items() if not _uniform(v[0])}  # the rest: namespace scalars
+    namespace.update({c: float(np.ravel(v)[0]) * (getattr(brian2, u) if u != "1" else 1.0)
+                      for c, (v, u) in values.items() if c not in per_unit})
+    text = equations(spec, name, neuron, stimuli_on, {c: u for c, (_, u) in per_unit.items()}, drive)
+    scalars = tuple(sorted((k, repr(v)) for k, v in namespace.items() if not isinstance(v, brian2.TimedArray)))
+    timed = tuple(sorted(k for k, v in namespace.items() if isinstance(v, brian2.TimedArray)))
+    key = (text, neuron.threshold, _reset(neuron, spec, name), scalars, timed)
+    return key, text, namespace, per_unit, neuron, stimuli_on
 
 
 def build_spiking(params, *, dt: float, n_steps: int, record: tuple, record_every, bdt) -> SpikingParts:
-    """Groups, pools, Poisson sources, synapses and spike monitors of every spiking area of `params`."""
-    from neuroattn.spec.plasticity import connection_id
-
+    """Groups, Poisson inputs, synapses and spike monitors of every spiking area of `params`."""
     spec, K = params.spec, params.n_points
     parts = SpikingParts()
+    prepared = {name: _prepare(params, name, n_steps, dt, bdt) for name, a in params.areas.items() if a.spiking}
+    clusters: dict = {}
+    for name, (key, *_) in prepared.items():
+        clusters.setdefault(key, []).append(name)
+    for c, names in enumerate(clusters.values()):
+        _, text, namespace, _, neuron, _ = prepared[names[0]]
+        sizes = {n: K * params.areas[n].n for n in names}
+        starts = dict(zip(names, np.cumsum([0] + list(sizes.values()))[:-1].tolist()))
+        label = "_".join(names)
+        try:
+            group = brian2.NeuronGroup(sum(sizes.values()), text, threshold=neuron.threshold,
+                                       reset=_reset(neuron, spec, names[0]), refractory="t_ref", method="euler",
+                                       namespace=namespace, dt=bdt, name=f"area_{label}")
+        except Exception as err:
+            raise BuildError(f"areas.{names[0]}.neuron: Brian2 cannot build this area "
+                             f"({' '.join(str(err).split())})") from err
+        for name in names:
+            area, per_unit, stimuli_on = params.areas[name], prepared[name][3], prepared[name][5]
+            sl = slice(starts[name], starts[name] + sizes[name])
+            for const, (v, _) in per_unit.items():  # raw SI values into the group's arrays
+                group.variables[const].get_value()[sl] = np.ravel(v)
+            v0 = area.neuron["v_rest"][0] + 1e-3 * area.u0  # u0: the start potential above v_rest, in mV
+            group.variables["v"].get_value()[sl] = v0.ravel()
+            for s, st in stimuli_on:
+                if st.drive == "poisson":
+                    group.variables[f"rate_{s}"].get_value()[sl] = params.amplitudes[s].ravel()
+            parts.groups[name] = AreaSlice(group, starts[name], sizes[name])
+            if record_every is not None:
+                here = [v for v in record if v in group.variables and v not in ("r", "u", "I")]
+                if here:
+                    parts.monitors[name] = brian2.StateMonitor(group, here, record=np.arange(sl.start, sl.stop),
+                                                               dt=record_every * bdt, when="start", order=0,
+                                                               name=f"monitor_{name}")
+        rates = [(f"rate_{s}" if st.always_on else f"env_{s}(t)*rate_{s}")
+                 for n in names for s, st in prepared[n][5] if st.drive == "poisson"]
+        rates += [f"in_{p}" for p, proj in enumerate(spec.projections)
+                  if proj.target in names and not spec.areas[proj.source].spiking]
+        parts.objects.append(group)
+        if rates:  # one Poisson count per neuron and step for all Poisson input (a sum of Poissons is Poisson)
+            parts.objects.append(group.run_regularly(f"s_exc += input_weight*poisson(({' + '.join(rates)})*dt)",
+                                                     when="before_synapses", name=f"poisson_{label}"))
+        parts.clusters.append((group, starts))
+        parts.spikes[c] = brian2.SpikeMonitor(group, name=f"spikes_{label}")
+    _synapses(params, parts, bdt)
+    return parts
+
+
+def _synapses(params, parts: SpikingParts, bdt) -> None:
+    """Every connection onto spiking areas: one Synapses object per (source group, target group, kind,
+    sign), with each synapse's delay; rate areas drive Poisson input instead."""
+    spec, K = params.spec, params.n_points
+    found: dict = {}
+
+    def add(source: str, target: str, w: np.ndarray, kind: str, delay: float) -> None:
+        src, tgt = parts.groups[source], parts.groups[target]
+        for sign, channel in ((1, "exc"), (-1, "inh")):
+            pre, post, values = _pairs(w, K, sign, src.start, tgt.start, params.areas[source].n,
+                                       params.areas[target].n)
+            if len(pre):
+                entry = found.setdefault((src.group.name, tgt.group.name, kind, channel), (src.group, tgt.group, []))
+                entry[2].append((pre, post, values, delay))
+
     for name, area in params.areas.items():
-        if not area.spiking:
-            continue
-        neuron = spec.areas[name].neuron
-        stimuli_on = [(s, st) for s, st in enumerate(spec.stimuli) if st.area == name]
-        namespace = {}
-        for s, st in stimuli_on:
-            if st.patterns is not None or st.noise is not None:
-                raise BuildError(f"stimuli[{s}]: patterns and noise on spiking areas are not supported yet")
-            if not st.always_on:
-                namespace[f"env_{s}"] = brian2.TimedArray(st.envelope(n_steps, dt), dt=bdt, name=f"env_{s}")
-        values = dict(area.neuron)
-        currents = [s for s, st in stimuli_on if st.drive == "current"]
-        drive = bool(currents) or bool(np.any(area.baseline))
-        if drive:
-            values["I0_v"] = (area.baseline * 1e-3, "volt")
-            values.update({f"amp_{s}": (params.amplitudes[s], "1") for s in currents})
-        per_unit = {c: v for c, v in values.items() if not _uniform(v[0])}  # the rest: namespace scalars
-        namespace.update({c: float(np.ravel(v)[0]) * (getattr(brian2, u) if u != "1" else 1.0)
-                          for c, (v, u) in values.items() if c not in per_unit})
-        text = equations(spec, name, neuron, stimuli_on, {c: u for c, (_, u) in per_unit.items()}, drive)
-        group = _group(params, name, text, neuron, namespace, bdt, area.n)
-        v0 = area.neuron["v_rest"][0] + 1e-3 * area.u0  # u0: the start potential above v_rest, in mV
-        _set_constants(group, per_unit, {"v": v0.ravel() * brian2.volt})
-        parts.groups[name] = group
-        parts.input_spike[name] = "input_weight"
-        for s, st in stimuli_on:  # a Poisson count of input spikes per neuron and step, at the stimulus value in Hz
-            if st.drive != "poisson":
-                continue
-            if np.any(params.amplitudes[s] < 0):
-                raise BuildError(f"stimuli[{s}].amplitude: a Poisson rate must not be negative (Hz)")
-            group.variables[f"rate_{s}"].set_value(params.amplitudes[s].ravel())
-            rate = f"rate_{s}" if st.always_on else f"env_{s}(t)*rate_{s}"
-            parts.objects.append(group.run_regularly(f"s_exc += {parts.input_spike[name]}*poisson({rate}*dt)",
-                                                     when="before_synapses", name=f"poisson_{s}"))
         comp = spec.areas[name].competition
-        if comp is not None:
-            w = competition_weights(area_with_competition(params, name, comp), comp)
-            parts.objects += _split_connect(group, group, w, K, "current", bdt, f"competition_{name}", 0.0)
-        parts.spikes[name] = brian2.SpikeMonitor(group, name=f"spikes_{name}")
-        if record_every is not None:
-            here = [v for v in record if v in group.variables and v not in ("r", "u", "I")]
-            if here:
-                parts.monitors[name] = brian2.StateMonitor(group, here, record=True, dt=record_every * bdt,
-                                                           when="start", order=0, name=f"monitor_{name}")
+        if area.spiking and comp is not None:
+            add(name, name, competition_weights(area_with_competition(params, name, comp), comp), "current", 0.0)
     for p, proj in enumerate(spec.projections):
-        target = params.areas[proj.target]
-        if not target.spiking:
+        if not params.areas[proj.target].spiking:
             continue
         if proj.plasticity is not None:
             raise BuildError(f"projections[{p}].plasticity: plasticity onto spiking areas is not supported yet")
         if proj.mode != "bias":
             raise BuildError(f"projections[{p}].mode: onto a spiking area a projection adds input ('bias')")
-        w = params.projections[p]
-        name = f"syn_{connection_id(proj.name)}"
         if params.areas[proj.source].spiking:
-            parts.objects += _split_connect(parts.groups[proj.source], parts.groups[proj.target], w, K,
-                                            proj.synapse.kind, bdt, name, proj.delay)
+            add(proj.source, proj.target, params.projections[p], proj.synapse.kind, proj.delay)
         else:  # a rate area drives Poisson input at scale * W @ r Hz, written by the step operation
-            group = parts.groups[proj.target]
-            parts.objects.append(group.run_regularly(f"s_exc += {parts.input_spike[proj.target]}*poisson(in_{p}*dt)",
-                                                     when="before_synapses", name=f"poisson_{name}"))
-            parts.rate_inputs.append((group.variables[f"in_{p}"].get_value(), proj.source, w))
-    return parts
+            view = parts.groups[proj.target].variables[f"in_{p}"].get_value()
+            parts.rate_inputs.append((view, proj.source, params.projections[p]))
+
+    for (pre_name, post_name, kind, channel), (pre_group, post_group, chunks) in found.items():
+        sign = 1 if channel == "exc" else -1
+        on_pre = f"s_{channel}_post += w*mV" if kind == "current" else f"g_{channel}_post += {sign}*w"
+        syn = brian2.Synapses(pre_group, post_group, model="w : 1", on_pre=on_pre, namespace={}, dt=bdt,
+                              name=f"syn_{pre_name}_{post_name}_{kind}_{channel}")
+        syn.connect(i=np.concatenate([c[0] for c in chunks]), j=np.concatenate([c[1] for c in chunks]))
+        syn.w = np.concatenate([c[2] for c in chunks])
+        if any(c[3] for c in chunks):
+            syn.delay = np.concatenate([np.full(len(c[0]), c[3]) for c in chunks]) * brian2.second
+        parts.objects.append(syn)
 
 
 def competition_weights(area_params, comp) -> np.ndarray:
@@ -249,10 +290,15 @@ def spike_results(parts: SpikingParts, params, K: int, times, n_steps: int, dt: 
     binned, final = {}, {}
     duration = n_steps * dt
     window = min(duration, max(0.1 * duration, 50e-3))
-    for name, mon in parts.spikes.items():
+    per_area = []
+    for c, mon in parts.spikes.items():
+        i_all = np.asarray(mon.i[:], dtype=np.int64)
+        t_group = np.asarray(mon.t[:] / brian2.second)
+        for name, start in parts.clusters[c][1].items():
+            inside = (i_all >= start) & (i_all < start + K * params.areas[name].n)
+            per_area.append((name, i_all[inside] - start, t_group[inside]))
+    for name, i, t in per_area:
         n = params.areas[name].n
-        i = np.asarray(mon.i[:], dtype=np.int64)
-        t = np.asarray(mon.t[:] / brian2.second)
         point, local = i // n, i % n
         t_all.append(t)
         unit_all.append(local + offsets[name].start)
