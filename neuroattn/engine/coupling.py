@@ -116,8 +116,12 @@ def add_synapses(couplings, groups, n_points: int, dt, dense: bool = False) -> d
     for c in couplings:
         post, pre = synapse_pairs(c, dense)
         n_t, n_s = c.weights.shape[-2:]
-        syn = brian2.Synapses(groups[c.source], groups[c.target],
-                              model=f"w : 1 (constant)\n{c.var}_post = w*r_pre : 1 (summed)",
+        source = groups[c.source]
+        spiking = hasattr(source, "subgroup")  # a spiking area's neurons: its rate r is in Hz
+        source = source.subgroup() if spiking else source
+        rate = "r_pre/Hz" if spiking else "r_pre"
+        syn = brian2.Synapses(source, groups[c.target],
+                              model=f"w : 1 (constant)\n{c.var}_post = w*{rate} : 1 (summed)",
                               namespace={}, dt=dt, name=f"syn_{_identifier(c.name)}")
         if len(pre):
             k = np.repeat(np.arange(n_points), len(pre))

@@ -40,6 +40,10 @@ class AreaSlice:
         self.group, self.start, self.size = group, start, size
         self.variables = _SliceVariables(self)
 
+    def subgroup(self):
+        """The area's neurons as a Brian2 Subgroup (for Synapses that read them, e.g. on standalone)."""
+        return self.group[self.start:self.start + self.size]
+
 
 class _SliceVariables:
     def __init__(self, owner: AreaSlice):
@@ -193,13 +197,13 @@ def build_spiking(params, *, dt: float, n_steps: int, record: tuple, record_ever
         for name in names:
             area, per_unit, stimuli_on = params.areas[name], prepared[name][3], prepared[name][5]
             sl = slice(starts[name], starts[name] + sizes[name])
-            for const, (v, _) in per_unit.items():  # raw SI values into the group's arrays
-                group.variables[const].get_value()[sl] = np.ravel(v)
+            for const, (v, unit) in per_unit.items():  # slice assignment works on every device
+                getattr(group, const)[sl] = np.ravel(v) * (getattr(brian2, unit) if unit != "1" else 1)
             v0 = area.neuron["v_rest"][0] + 1e-3 * area.u0  # u0: the start potential above v_rest, in mV
-            group.variables["v"].get_value()[sl] = v0.ravel()
+            group.v[sl] = v0.ravel() * brian2.volt
             for s, st in stimuli_on:
                 if st.drive == "poisson":
-                    group.variables[f"rate_{s}"].get_value()[sl] = params.amplitudes[s].ravel()
+                    getattr(group, f"rate_{s}")[sl] = params.amplitudes[s].ravel() * brian2.Hz
             parts.groups[name] = AreaSlice(group, starts[name], sizes[name])
             if record_every is not None:
                 here = [v for v in record if v in group.variables and v not in ("r", "u", "I")]

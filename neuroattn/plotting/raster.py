@@ -49,6 +49,7 @@ def raster(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, point: 
     ax.set_yticks([y for y, _ in ticks], [label for _, label in ticks], fontsize=8)
     ax.set_ylim(row, -1)
     ax.set_xlabel("time (s)")
+    ax.set_ylabel("unit, by area")
     if window is not None:
         ax.set_xlim(*window)
     ax.set_title("spikes", fontsize=9)

@@ -10,6 +10,16 @@ CUE_COLOUR = "#9ecae1"
 STIMULUS_COLOUR = "0.88"
 
 
+def _unit(result: xr.Dataset, area: str, var: str) -> str:
+    """The unit of `var` in `area`: rates of spiking areas are in Hz, other variables as their attrs say."""
+    spiking = "spike_area" in result.coords and area in set(np.asarray(result.spike_area.values).tolist())
+    spiking = spiking or (var == "r" and "u" in result and bool(np.isnan(result["u"].sel(unit=result.area == area)).all()))
+    if var == "r" and spiking:
+        return "Hz"
+    units = str(result[var].attrs.get("units", "1"))
+    return "1" if units.startswith("1 (") else units
+
+
 def traces(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, var: str = "r", axes=None,
            cmap: str = "viridis", shade_stimuli: bool = True, path=None):
     """Plot `var` over time for each area; returns the Figure.
@@ -71,7 +81,7 @@ def traces(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, var: st
         if data.sizes["unit"] <= 8:
             ax.legend([f"{data.feature.values[k]:.3g}" for k in range(data.sizes["unit"])], title="feature",
                       fontsize=7, title_fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-        ax.set_ylabel(f"{name}\n{var}")
+        ax.set_ylabel(f"{name}\n{var} ({_unit(result, name, var)})")
         ax.spines[["top", "right"]].set_visible(False)
     axes[-1].set_xlabel("time (ms)")
     if shade_stimuli and epochs:
