@@ -218,6 +218,8 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         matmul = couplings
     for view, source, w in spiking.rate_inputs:  # a rate area's drive of Poisson sources, in Hz
         rates.append(_poisson_drive(view, groups[source].variables["r"].get_value(), w, K))
+    for view, gate, target in spiking.gates:  # gated STDP: the gate area's rates at the post neurons
+        rates.append(_gate_writer(view, gate, groups, params, target, K))
     if matmul or noise_views or rates or patterns:
         step = StepOperation(matmul, groups, K, noise_views, rates, patterns, plastic, tasks)
         objects.append(brian2.NetworkOperation(step, dt=bdt, when="start", order=-10, name="neuroattn_step"))
@@ -250,6 +252,18 @@ def _poisson_drive(view: np.ndarray, r: np.ndarray, w: np.ndarray, K: int):
         else:
             np.matmul(live, wt, out=out)
         np.maximum(out, 0.0, out=out)
+    return update
+
+
+def _gate_writer(view: np.ndarray, gate, groups, params, target: str, K: int):
+    spec = params.spec
+    post, src = spec.areas[target], spec.areas[gate.area]
+    g = gate_function(gate, groups[gate.area].variables["r"].get_value(), K, post.feature_values(),
+                      src.feature_values(), post.features.period)
+    out = view.reshape(K, -1)
+
+    def update():
+        out[:] = g()
     return update
 
 

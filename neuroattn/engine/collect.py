@@ -101,6 +101,18 @@ def learned(built, K: int) -> tuple[dict, dict]:
         if plastic.trace is not None:
             coords["weight_time"] = ("weight_time", np.arange(plastic.trace.shape[0]) * plastic.every * built.dt,
                                      {"units": "s", "long_name": "time of the weight snapshots"})
+    if built.spiking is not None:
+        for name, (syn, point, post, pre, shape) in built.spiking.stdp.items():
+            cid = connection_id(name)
+            w = np.zeros(shape)
+            w[point, post, pre] = np.asarray(syn.w[:])
+            proj = built.params.spec.projection(name)
+            coords[f"post_{cid}"] = (f"post_{cid}", np.arange(shape[1]), {"long_name": f"unit of {proj.target}"})
+            coords[f"pre_{cid}"] = (f"pre_{cid}", np.arange(shape[2]), {"long_name": f"unit of {proj.source}"})
+            data[f"w_{cid}_final"] = (("point", f"post_{cid}", f"pre_{cid}"), w[:K],
+                                      {"connection": name, "source": proj.source, "target": proj.target,
+                                       "rule": "stdp", "units": "1",
+                                       "long_name": f"weights of {name} at the end of the run (0: no synapse)"})
     for task in built.tasks:
         more, more_coords = task.results(K, built.dt)
         data.update(more)

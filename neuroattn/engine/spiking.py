@@ -77,6 +77,8 @@ class SpikingParts:
     spikes: dict = field(default_factory=dict)  # cluster index -> SpikeMonitor
     monitors: dict = field(default_factory=dict)  # area -> StateMonitor (v and other state)
     rate_inputs: list = field(default_factory=list)  # (rate view, source area, W)
+    stdp: dict = field(default_factory=dict)  # projection name -> (Synapses, point, post, pre, shape)
+    gates: list = field(default_factory=list)  # (gate view on the target, gate rule, target area)
 
 
 def channels(spec, name: str) -> tuple[bool, bool]:
@@ -120,6 +122,8 @@ def equations(spec, name: str, neuron, stimuli_on, constants: dict, drive: bool)
         lines.append(f"I_v = {' + '.join(inputs)} : volt")
     lines = neuron.membrane(" + ".join(terms) if terms else "0*mV") + lines
     lines += [f"rate_{s} : Hz" for s, st in stimuli_on if st.drive == "poisson"]
+    lines += [f"gate_{p} : 1" for p, proj in enumerate(spec.projections) if proj.target == name
+              and getattr(proj.plasticity, "gate", None) is not None]
     lines += [f"in_{p} : Hz" for p, proj in enumerate(spec.projections)
               if proj.target == name and not spec.areas[proj.source].spiking]
     if reads_rate(spec, name):
@@ -247,11 +251,14 @@ def _synapses(params, parts: SpikingParts, bdt) -> None:
     for p, proj in enumerate(spec.projections):
         if not params.areas[proj.target].spiking:
             continue
-        if proj.plasticity is not None:
-            raise BuildError(f"projections[{p}].plasticity: plasticity onto spiking areas is not supported yet")
+        if proj.plasticity is not None and not proj.plasticity.event_based:
+            raise BuildError(f"projections[{p}].plasticity: rate rules onto spiking areas are not supported "
+                             "(use stdp between spiking areas)")
         if proj.mode != "bias":
             raise BuildError(f"projections[{p}].mode: onto a spiking area a projection adds input ('bias')")
-        if params.areas[proj.source].spiking:
+        if params.areas[proj.source].spiking and proj.plasticity is not None:
+            parts.objects.append(_stdp(params, parts, p, bdt))
+        elif params.areas[proj.source].spiking:
             add(proj.source, proj.target, params.projections[p], proj.synapse.kind, proj.delay)
         else:  # a rate area drives Poisson input at scale * W @ r Hz, written by the step operation
             view = parts.groups[proj.target].variables[f"in_{p}"].get_value()
@@ -267,6 +274,48 @@ def _synapses(params, parts: SpikingParts, bdt) -> None:
         if any(c[3] for c in chunks):
             syn.delay = np.concatenate([np.full(len(c[0]), c[3]) for c in chunks]) * brian2.second
         parts.objects.append(syn)
+
+
+def _stdp(params, parts: SpikingParts, p: int, bdt):
+    """The Synapses of projection `p` with pair-based additive STDP (traces, event-driven), one weight
+    per non-zero initial weight of some point; the rule's numbers are per-synapse constants, so the
+    points of a batch may differ in them."""
+    spec, K = params.spec, params.n_points
+    proj = spec.projections[p]
+    rule = proj.plasticity
+    src, tgt = parts.groups[proj.source], parts.groups[proj.target]
+    n_pre, n_post = params.areas[proj.source].n, params.areas[proj.target].n
+    w = params.projections[p] if params.projections[p].ndim == 3 else params.projections[p][None]
+    post_idx, pre_idx = np.nonzero(np.any(w != 0, axis=0))
+    point = np.repeat(np.arange(K), len(pre_idx))
+    gate = f"gate_{p}_post*" if rule.gate is not None else ""
+    model = """w : 1
+               eta : 1 (constant)
+               A_plus : 1 (constant)
+               A_minus : 1 (constant)
+               w_lo : 1 (constant)
+               w_hi : 1 (constant)
+               tau_plus : second (constant)
+               tau_minus : second (constant)
+               dapre/dt = -apre/tau_plus : 1 (event-driven)
+               dapost/dt = -apost/tau_minus : 1 (event-driven)"""
+    syn = brian2.Synapses(src.group, tgt.group, model=model, namespace={}, dt=bdt,
+                          on_pre=f"s_exc_post += w*mV; apre += A_plus; w = clip(w - eta*{gate}apost, w_lo, w_hi)",
+                          on_post=f"apost += A_minus; w = clip(w + eta*{gate}apre, w_lo, w_hi)",
+                          name=f"stdp_{p}")
+    syn.connect(i=np.tile(pre_idx, K) + point * n_pre + src.start, j=np.tile(post_idx, K) + point * n_post + tgt.start)
+    c = params.projection_rules[p].constants
+    lo, hi = c.get("w_min", np.zeros(K)), c.get("w_max", np.full(K, np.inf))
+    syn.w = np.clip(np.broadcast_to(w[:, post_idx, pre_idx], (K, len(pre_idx))).ravel(), lo[point], hi[point])
+    syn.eta, syn.A_plus, syn.A_minus = c["rate"][point], c["A_plus"][point], c["A_minus"][point]
+    syn.w_lo, syn.w_hi = lo[point], hi[point]
+    syn.tau_plus, syn.tau_minus = c["tau_plus"][point] * brian2.second, c["tau_minus"][point] * brian2.second
+    if proj.delay:
+        syn.delay = proj.delay * brian2.second
+    parts.stdp[proj.name] = (syn, point, np.tile(post_idx, K), np.tile(pre_idx, K), (K, n_post, n_pre))
+    if rule.gate is not None:
+        parts.gates.append((tgt.variables[f"gate_{p}"].get_value(), rule.gate, proj.target))
+    return syn
 
 
 def competition_weights(area_params, comp) -> np.ndarray:

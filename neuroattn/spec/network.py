@@ -101,6 +101,12 @@ class NetworkSpec(SpecModel):
                                   f"(n_target x n_source) (got {proj.weights.shape[0]}x{proj.weights.shape[1]})")
         for k, proj in enumerate(self.projections):
             self._check_rule(f"projections[{k}].plasticity", proj.plasticity, areas[proj.target])
+            rule = proj.plasticity
+            spiking = areas[proj.source].spiking and areas[proj.target].spiking
+            if rule is not None and rule.event_based != spiking:
+                raise SpecProblem(f"projections[{k}].plasticity: rule {rule.rule!r} " + (
+                    "acts on spikes; it needs a projection between spiking areas" if rule.event_based else
+                    "acts on rates; between spiking areas use stdp"))
         for name, area in areas.items():
             owner = area.competition if area.competition is not None else area.dynamics
             where = "competition" if area.competition is not None else "dynamics"

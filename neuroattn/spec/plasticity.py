@@ -22,6 +22,8 @@ rule                  dw_ij/dt (post rate ``y_i``, pre rate ``x_j``)
                       (homeostatic synaptic scaling toward a target rate)
 ``antihebb``          ``-rate * (y_i * x_j - target**2)`` (Földiák's anti-Hebbian rule, for lateral
                       weights that act through ``+ rec``: co-active units come to inhibit each other)
+``stdp``              spiking projections only: pair-based additive STDP with traces, optionally gated
+                      (`STDP`)
 ====================  ==========================================================================
 
 Each rule is one registered class: its fields, its extra state (`PlasticityRule.state`, recorded
@@ -73,6 +75,8 @@ class PlasticityRule(SpecModel):
 
     #: Extra state per post unit (``'post'``) or per synapse (``'synapse'``): name -> (shape kind, long name).
     state: ClassVar[dict[str, tuple[str, str]]] = {}
+    #: Rules that act on spikes (spiking projections) rather than on rates.
+    event_based: ClassVar[bool] = False
 
     @model_validator(mode="after")
     def _bounds(self):
@@ -244,8 +248,38 @@ class AntiHebb(PlasticityRule):
         return -c["rate"] * (_outer(y, x) - c["target"] ** 2), {}
 
 
+@RULES.register
+class STDP(PlasticityRule):
+    """Pair-based additive STDP with traces (Song, Miller & Abbott 2000), for spiking projections.
+
+    A pre spike at ``t_pre`` and a post spike at ``t_post`` change the weight by
+    ``rate * A_plus * exp(-(t_post - t_pre)/tau_plus)`` when the pre spike comes first and by
+    ``-rate * A_minus * exp(-(t_pre - t_post)/tau_minus)`` when the post spike does (all pairs add up,
+    through exponential traces), then the weight is clipped to ``[w_min, w_max]`` (default
+    ``[0, inf)``). With a `gate`, every change is multiplied by the gate at the post neuron
+    (attention-gated STDP; the gate area's rate, in Hz where it is spiking).
+    """
+
+    rule: Literal["stdp"] = "stdp"
+    rate: float = Field(1.0, ge=0)
+    A_plus: float = Field(0.01, ge=0)
+    A_minus: float = Field(0.0105, ge=0)
+    tau_plus: PositiveTime = "20 ms"
+    tau_minus: PositiveTime = "20 ms"
+    gate: Optional[Gate] = None
+
+    #: Runs as Brian2 synapse code on spikes, not as a rate derivative.
+    event_based: ClassVar[bool] = True
+
+    def structure(self) -> tuple:
+        return super().structure() + (None if self.gate is None else (self.gate.area, self.gate.map),)
+
+    def derivatives(self, w, y, x, state, c, third):
+        raise NotImplementedError("stdp acts on spikes: it runs on projections between spiking areas")
+
+
 #: A plasticity field: any registered rule (`RULES`).
 Plasticity = RULES.field()
 
 __all__ = ["RULES", "connection_id", "recurrent_name", "learned_variables", "PlasticityRule", "Plasticity", "Gate", "Hebb", "Oja", "BCM", "Gated", "Reward", "Scaling",
-           "AntiHebb"]
+           "AntiHebb", "STDP"]
