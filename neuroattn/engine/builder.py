@@ -198,7 +198,8 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                 {k: v.ravel() for k, v in params.areas[name].transfer.items()},
                 group.variables["u"].get_value(), group.variables["r"].get_value()))
     noise_views = [(proc, groups[spec.stimuli[s].area].variables[f"eta_{s}"].get_value()) for proc, s in noises]
-    patterns = [(st.schedule(n_steps, dt), params.patterns[s], groups[st.area].variables[f"pat_{s}"].get_value())
+    patterns = [(st.schedule(n_steps, dt), params.patterns[s],  # a spiking area's pattern is a Poisson rate
+                 groups[st.area].variables[f"{'rate' if params.areas[st.area].spiking else 'pat'}_{s}"].get_value())
                 for s, st in enumerate(spec.stimuli) if st.patterns is not None]
     plastic = {c.name: plastic_weights_of(params, c, groups, dt, record_weights_every, n_steps)
                for c in couplings if c.rule is not None}

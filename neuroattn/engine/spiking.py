@@ -156,8 +156,11 @@ def _prepare(params, name: str, n_steps: int, dt: float, bdt) -> tuple:
     stimuli_on = [(s, st) for s, st in enumerate(spec.stimuli) if st.area == name]
     namespace = {}
     for s, st in stimuli_on:
-        if st.patterns is not None or st.noise is not None:
-            raise BuildError(f"stimuli[{s}]: patterns and noise on spiking areas are not supported yet")
+        if st.noise is not None:
+            raise BuildError(f"stimuli[{s}].noise: noise on spiking areas is not supported yet (Poisson input "
+                             "is noisy already)")
+        if st.patterns is not None and st.drive != "poisson":
+            raise BuildError(f"stimuli[{s}].drive: patterns on spiking areas are Poisson rates (drive: poisson)")
         if st.drive == "poisson" and np.any(params.amplitudes[s] < 0):
             raise BuildError(f"stimuli[{s}].amplitude: a Poisson rate must not be negative (Hz)")
         if not st.always_on:
@@ -206,7 +209,7 @@ def build_spiking(params, *, dt: float, n_steps: int, record: tuple, record_ever
             v0 = area.neuron["v_rest"][0] + 1e-3 * area.u0  # u0: the start potential above v_rest, in mV
             group.v[sl] = v0.ravel() * brian2.volt
             for s, st in stimuli_on:
-                if st.drive == "poisson":
+                if st.drive == "poisson" and st.patterns is None:  # pattern rates: written each step
                     getattr(group, f"rate_{s}")[sl] = params.amplitudes[s].ravel() * brian2.Hz
             parts.groups[name] = AreaSlice(group, starts[name], sizes[name])
             if record_every is not None:

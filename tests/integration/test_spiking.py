@@ -134,3 +134,17 @@ def test_a_spiking_network_equals_the_same_network_written_in_brian2():
     assert len(mine) > 100
     np.testing.assert_array_equal(mine[mine_order], theirs_t[order])
     np.testing.assert_array_equal(units[mine_order], theirs_i[order])
+
+
+def test_patterns_on_a_spiking_area_are_poisson_rates_in_turn():
+    spec = na.load_spec({"name": "patterns", "areas": {"E": lif_area(
+        20, refractory="0 ms", tau_exc="0.1 ms", input_weight="10 V", v_reset="-70 mV")},
+        "stimuli": [{"area": "E", "patterns": [[80.0] * 10 + [0.0] * 10, [0.0] * 10 + [40.0] * 10],
+                     "presentation": {"duration": "500 ms"}}]})
+    res = na.simulate(spec, "2 s", record_every=None, seed=1, progress=False)
+    t, unit = res.spike_time.values, res.spike_unit.values
+    for k, (first, second) in enumerate([(80.0, 0.0), (0.0, 40.0)] * 2):
+        shown = (t >= 0.5 * k) & (t < 0.5 * (k + 1))
+        rates = [np.sum(shown & (unit < 10)) / (10 * 0.5), np.sum(shown & (unit >= 10)) / (10 * 0.5)]
+        for rate, expected in zip(rates, (first, second)):
+            assert abs(rate - expected) <= 4 * np.sqrt(expected / 5.0) + 1e-9  # four standard errors; 0 is 0
