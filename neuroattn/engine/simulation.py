@@ -105,10 +105,13 @@ def seed_list(seed, K: int) -> list[int]:
     """One seed per point: an int for all, a sequence of K, or None (a fresh one, stored in the result)."""
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0])
-    seeds = [int(seed)] * K if np.ndim(seed) == 0 else [int(s) for s in seed]
+    seeds = [seed] * K if np.ndim(seed) == 0 else list(seed)
     if len(seeds) != K:
         raise SimulationError(f"seed: needs one seed per point ({K}) (got {len(seeds)})")
-    return seeds
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= int(s) < 2**32:
+            raise SimulationError(f"seed: must be a whole number from 0 to 2**32 - 1 (got {str(s)[:40]!r})")
+    return [int(s) for s in seeds]
 
 
 def _progress(enabled: Optional[bool]):

@@ -3,10 +3,10 @@ competition model, or dynamics of their own (`neuroattn.spec.dynamics`)."""
 from __future__ import annotations
 
 import re
-from typing import Optional, Union
+from typing import Annotated, Optional, Union
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from neuroattn.spec.base import SpecModel
 from neuroattn.spec.competition import Competition
@@ -15,7 +15,13 @@ from neuroattn.spec.neurons import Neuron
 from neuroattn.spec.quantities import PositiveTime
 from neuroattn.spec.transfer import Sigmoid, Transfer
 
-NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")  # \Z, not $: "V1\n" is not a name
+
+def _not_bool(value):
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true/false")
+    return value
+
 
 #: A number for every unit, or one per unit.
 PerUnit = Union[float, list[float]]
@@ -85,7 +91,7 @@ class Area(SpecModel):
     """
 
     name: Optional[str] = None
-    n: int = Field(ge=1)
+    n: Annotated[int, BeforeValidator(_not_bool)] = Field(ge=1)
     tau: Optional[PositiveTime] = None
     transfer: Transfer = Sigmoid()
     competition: Optional[Competition] = None

@@ -15,6 +15,10 @@ from typing import Sequence
 EXPRESSION_FUNCTIONS = ("exp", "log", "log10", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh",
                         "arcsin", "arccos", "arctan", "abs", "sign", "floor", "ceil", "clip")
 _CONSTANTS = ("pi", "e", "inf")
+#: Largest constant exponent accepted (``u**2`` yes, ``9**9**9`` no: sympy would compute it).
+MAX_EXPONENT = 100
+#: Longest expression text accepted.
+MAX_LENGTH = 2000
 
 
 @functools.lru_cache(maxsize=1)
@@ -44,6 +48,8 @@ def to_sympy(text: str, names: Sequence[str]):
     ValueError
         The text is not an expression, or uses something not allowed (the message says what).
     """
+    if len(str(text)) > MAX_LENGTH:
+        raise ValueError(f"is longer than {MAX_LENGTH} characters")
     try:
         tree = ast.parse(str(text).strip(), mode="eval")
     except SyntaxError:
@@ -69,6 +75,8 @@ def to_sympy(text: str, names: Sequence[str]):
             return -value if isinstance(node.op, ast.USub) else value
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
             a, b = walk(node.left), walk(node.right)
+            if isinstance(node.op, ast.Pow) and b.is_number and abs(float(b)) > MAX_EXPONENT:
+                raise ValueError(f"has an exponent above {MAX_EXPONENT} (got {float(b):.3g})")
             op = type(node.op)
             return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}[op] if op in (ast.Add, ast.Sub, ast.Mult) \
                 else (a / b if op is ast.Div else a ** b)
@@ -80,9 +88,12 @@ def to_sympy(text: str, names: Sequence[str]):
                          f"({', '.join(EXPRESSION_FUNCTIONS)})")
 
     try:
-        return walk(tree)
-    except (TypeError, ZeroDivisionError) as err:
+        expr = walk(tree)
+    except (TypeError, ZeroDivisionError, OverflowError) as err:
         raise ValueError(f"cannot be evaluated ({err})") from None
+    if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) and "inf" not in text:
+        raise ValueError("is not finite (a division by zero?)")
+    return expr
 
 
 def numpy_function(expr, names: Sequence[str]):

@@ -11,11 +11,11 @@ import yaml
 from neuroattn.exceptions import SpecError
 from neuroattn.spec.network import NetworkSpec
 from neuroattn.spec.weights import Matrix
+from neuroattn.spec.yamlio import read_text, read_yaml
 
 
 #: libyaml's C implementations when PyYAML was built with them (much faster on large matrices).
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Above this many matrix entries `spec_text` writes JSON (valid YAML) instead of block YAML.
 LARGE_SPEC = 10_000
 
@@ -95,20 +95,12 @@ def load_spec(source: Union[str, os.PathLike, dict]) -> NetworkSpec:
         return NetworkSpec.from_dict(source)
     text = str(source)
     looks_like_yaml = isinstance(source, str) and ("\n" in text or ":" in text and not text.endswith((".yaml", ".yml")))
-    if not looks_like_yaml:
-        path = Path(source)
-        if not path.is_file():
-            raise SpecError(f"spec file: no such file {str(path)!r}")
-        try:
-            text = path.read_text()
-        except OSError as err:
-            raise SpecError(f"spec file: cannot read {str(path)!r} ({err.strerror})") from None
     try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SpecError(f"spec YAML: does not parse{where} ({getattr(err, 'problem', err)})") from None
+        if not looks_like_yaml:
+            text = read_text(source, "spec file")
+        data = read_yaml(text, "spec YAML")
+    except ValueError as err:
+        raise SpecError(str(err)) from None
     if not isinstance(data, dict):
         raise SpecError(f"spec YAML: must be a mapping with 'areas' (got {type(data).__name__})")
     return NetworkSpec.from_dict(data)

@@ -23,7 +23,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
-import yaml
 from pydantic import Field, PositiveInt
 
 from neuroattn.exceptions import SpecError, SweepError
@@ -61,13 +60,13 @@ def load_sweep(path) -> tuple[Any, Any, dict]:
     from neuroattn.spec import load_spec
     from neuroattn.sweeps.space import from_config
 
+    from neuroattn.spec.yamlio import read_text, read_yaml
+
     path = Path(path)
-    if not path.is_file():
-        raise SweepError(f"sweep file: no such file {str(path)!r}")
     try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise SweepError(f"sweep file {str(path)!r}: not valid YAML ({err})") from None
+        data = read_yaml(read_text(path, "sweep file"), f"sweep file {str(path)!r}")
+    except ValueError as err:
+        raise SweepError(str(err)) from None
     try:
         config = SweepConfig.from_dict(data, where=path.name)
     except SpecError as err:
