@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="override the file's backend")
     sw.add_argument("--workers", type=int, default=None, help="worker processes (processes, local dask)")
     sw.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
+    sw.add_argument("--trust-scheduler-in-file", action="store_true",
+                    help="let the sweep file name the scheduler address (off: a file cannot choose a host)")
     sw.add_argument("--chunk-size", type=int, default=None, help="points per chunk")
     sw.add_argument("--target", default=None, choices=("numpy", "cython", "cpp_standalone"),
                     help="Brian2 code-generation target")
@@ -81,7 +83,7 @@ def _sweep(args) -> int:
     from neuroattn.sweeps import export_netcdf, sweep
     from neuroattn.sweeps.config import load_sweep
 
-    spec, space, kwargs = load_sweep(args.sweep)
+    spec, space, kwargs = load_sweep(args.sweep, trust_scheduler=args.trust_scheduler_in_file)
     if args.backend is not None:
         kwargs["backend"] = args.backend
         if args.backend != "dask":

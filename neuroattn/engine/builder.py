@@ -62,6 +62,7 @@ class BuiltNetwork:
     couplings: list = field(default_factory=list)  # every Coupling
     tasks: list = field(default_factory=list)  # TaskRun per task (runtime targets)
     spiking: Optional[SpikingParts] = None  # spiking areas' groups, synapses, monitors
+    run_seconds: Optional[float] = None  # cpp_standalone: the compiled program's run time
 
 
 def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:

@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from typing import Optional, Sequence
 
 import brian2
-import numpy as np
 from brian2.devices.device import reset_device
 
 from neuroattn.engine.batch import structure_key

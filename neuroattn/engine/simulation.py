@@ -165,6 +165,7 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
                               ("stderr" if progress else None))
             if directory is not None:
                 brian2.device.build(directory=directory, compile=True, run=True, with_output=False)
+                built.run_seconds = getattr(brian2.device, "_last_run_time", None)
         except NeuroAttnError:
             raise
         except Exception as err:
@@ -172,8 +173,11 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
         finally:
             if state is not None:
                 np.random.set_state(state)
-        return (*collect(built, settings.traced(), params.n_points), built.coupling,
-                learned(built, params.n_points))
+        extra = learned(built, params.n_points)
+        if built.run_seconds is not None:  # standalone: the compiled program's own run time
+            extra[0]["standalone_run_time"] = ((), built.run_seconds, {"units": "s", "long_name":
+                                                "run time of the compiled program (no code generation or compile)"})
+        return (*collect(built, settings.traced(), params.n_points), built.coupling, extra)
 
 
 def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progress, with_provenance,

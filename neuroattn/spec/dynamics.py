@@ -246,6 +246,20 @@ def _numpy_dynamics(equations: str, parameters: tuple[str, ...]):
     return tuple(numpy_function(e, args) for e in (du, *(sympy.diff(du, symbol(v)) for v in BUILT_IN_NAMES)))
 
 
+def _numpy_pair(equations: str, params: tuple[str, ...]):
+    """(rhs, partials) in numpy of user dynamics with one state variable."""
+    functions = _numpy_dynamics(equations, params)
+
+    def rhs(u, r, rec, I, c):
+        return np.broadcast_to(functions[0](u, r, rec, I, *[c[p] for p in params]), np.shape(u))
+
+    def partials(u, r, rec, I, c):
+        args = (u, r, rec, I, *[c[p] for p in params])
+        return tuple(np.broadcast_to(np.asarray(f(*args), float), np.shape(u)) for f in functions[1:])
+
+    return rhs, partials
+
+
 def _custom_dynamics(area, cache: MatrixCache) -> AreaDynamics:
     dyn, n = area.dynamics, area.n
     constants, units = dyn.parameter_values(n)
@@ -258,18 +272,8 @@ def _custom_dynamics(area, cache: MatrixCache) -> AreaDynamics:
     structure = ("dynamics", dyn.equations, tuple(sorted(units.items())), dyn.weights is None,
                  None if dyn.plasticity is None else dyn.plasticity.structure())
     timescale = constants.get("tau") if units.get("tau") == "second" else None
-    rhs = partials = None
-    if state == ("u",):
-        params = tuple(constants)
-        functions = _numpy_dynamics(dyn.equations, params)
-
-        def rhs(u, r, rec, I, c):
-            return np.broadcast_to(functions[0](u, r, rec, I, *[c[p] for p in params]), np.shape(u))
-
-        def partials(u, r, rec, I, c):
-            args = (u, r, rec, I, *[c[p] for p in params])
-            return tuple(np.broadcast_to(np.asarray(f(*args), float), np.shape(u)) for f in functions[1:])
-
+    # with more than one state variable the analysis refuses the area (no rhs, no partials)
+    rhs, partials = _numpy_pair(dyn.equations, tuple(constants)) if state == ("u",) else (None, None)
     return AreaDynamics(dyn.equations, constants, units, coupling, structure, state, state_units,
                         timescale, rhs, partials)
 

@@ -50,7 +50,9 @@ def _quantity(unit: str, positive: bool = False, non_negative: bool = False):
 
 
 Time = _quantity("second", positive=True)
+Duration = _quantity("second", non_negative=True)
 Voltage = _quantity("volt")
+PositiveVoltage = _quantity("volt", positive=True)
 
 
 def si(value) -> float:
@@ -65,7 +67,7 @@ class NeuronModel(SpecModel):
     v_rest: Voltage = "-70 mV"
     v_threshold: Voltage = "-50 mV"
     v_reset: Voltage = "-60 mV"
-    refractory: _quantity("second", non_negative=True) = "2 ms"
+    refractory: Duration = "2 ms"
     tau_exc: Time = "5 ms"
     tau_inh: Time = "10 ms"
     input_weight: Voltage = "0.5 mV"
@@ -120,7 +122,7 @@ class AdEx(NeuronModel):
     """Adaptive exponential integrate-and-fire (see the module docstring)."""
 
     model: Literal["adex"] = "adex"
-    delta_T: _quantity("volt", positive=True) = "2 mV"
+    delta_T: PositiveVoltage = "2 mV"
     v_peak: Voltage = "0 mV"
     tau_w: Time = "100 ms"
     a: float = Field(0.0, ge=0)

@@ -51,11 +51,11 @@ class SweepConfig(SpecModel):
     backend: Literal["batched", "processes", "dask"] = "batched"
     chunk_size: Optional[PositiveInt] = None
     workers: Optional[PositiveInt] = None
-    scheduler: Optional[str] = None
+    scheduler: Optional[str] = None  # used only with --trust-scheduler-in-file (see load_sweep)
     target: Optional[Literal["numpy", "cython", "cpp_standalone"]] = None
 
 
-def load_sweep(path) -> tuple[Any, Any, dict]:
+def load_sweep(path, *, trust_scheduler: bool = False) -> tuple[Any, Any, dict]:
     """(spec, space, keyword arguments for `neuroattn.sweep`) from a sweep file."""
     from neuroattn.spec import load_spec
     from neuroattn.sweeps.space import from_config
@@ -71,6 +71,11 @@ def load_sweep(path) -> tuple[Any, Any, dict]:
         config = SweepConfig.from_dict(data, where=path.name)
     except SpecError as err:
         raise SweepError(f"sweep file {str(path)!r}: {err}") from None
+    if config.scheduler is not None and not trust_scheduler:
+        # a file passed around must not choose the host this client connects to (and unpickles from)
+        raise SweepError(f"sweep file {str(path)!r}: scheduler: a sweep file may not name a scheduler "
+                         f"address ({config.scheduler[:60]!r}); give it with --scheduler, or pass "
+                         "--trust-scheduler-in-file")
     model = Path(config.model)
     if not model.is_absolute():
         model = path.parent / model

@@ -15,7 +15,7 @@ from neuroattn.exceptions import DivergenceWarning, NeuroAttnError, SweepError
 from neuroattn.spec import NetworkSpec, load_spec, spec_hash, spec_text
 from neuroattn.sweeps.paths import get_value, spec_data
 from neuroattn.sweeps.plan import METRIC_SAMPLES, METRICS, NEEDS_TRACES, SweepPlan
-from neuroattn.sweeps.runners import BACKENDS, concat_chunks, cpu_count, run_chunks
+from neuroattn.sweeps.runners import BACKENDS, concat_chunks, run_chunks
 from neuroattn.sweeps.space import Space, as_space, describe_json
 from neuroattn.sweeps.store import SweepStore
 
@@ -39,12 +39,14 @@ def _record(spec: NetworkSpec, record, record_every, variables) -> tuple[Optiona
     return (record_every if record == "traces" else None), variables
 
 
-def _default_chunk(n_points: int, n_units: int, trace_bytes: int, workers: int) -> int:
+def _default_chunk(n_points: int, n_units: int, trace_bytes: int) -> int:
+    """Points per chunk from the sweep alone (bounded memory, and at least 8 chunks of 64 points or more
+    for parallel backends), never from the backend or worker count: a sweep started on a laptop
+    resumes on a cluster with the same chunks."""
     size = max(1, CHUNK_UNITS // max(n_units, 1))
     if trace_bytes:
         size = min(size, max(1, CHUNK_TRACE_BYTES // trace_bytes))
-    if workers > 1:
-        size = min(size, max(1, math.ceil(n_points / (2 * workers))))
+    size = min(size, max(64, math.ceil(n_points / 8)))
     return max(1, min(size, n_points))
 
 
@@ -59,7 +61,7 @@ def _git_revision() -> Optional[str]:
 def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: Union[int, Sequence[int]] = 0,
               record: str = "final", record_every=1, variables: Sequence[str] = ("u", "r"),
               final: bool = True, metrics: Sequence[str] = (), metric_areas: Optional[Sequence[str]] = None,
-              chunk_size: Optional[int] = None, target: Optional[str] = None, workers: int = 1) -> SweepPlan:
+              chunk_size: Optional[int] = None, target: Optional[str] = None) -> SweepPlan:
     """Check every option and the first point, and lay out the sweep's points and chunks."""
     from neuroattn.engine import RunSettings
 
@@ -95,7 +97,7 @@ def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: 
     if not every and any(m in NEEDS_TRACES for m in metrics):  # traces kept only while metrics are computed
         trace_bytes = METRIC_SAMPLES * spec.n_units * 8 * 2
     if chunk_size is None:
-        chunk_size = _default_chunk(len(point_seeds), spec.n_units, trace_bytes, workers)
+        chunk_size = _default_chunk(len(point_seeds), spec.n_units, trace_bytes)
     elif not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
         raise SweepError(f"chunk_size: must be a positive number of points (got {chunk_size!r})")
     plan = SweepPlan(base=base, columns=point_columns, seeds=point_seeds, duration=n_steps * dt_s, dt=dt_s,
@@ -103,7 +105,8 @@ def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: 
                      metrics=tuple(metrics), metric_areas=tuple(areas) if metrics else (),
                      chunk_size=int(min(chunk_size, len(point_seeds))), target=target,
                      describe=space.describe(), learned=tuple(spec.learned_variables()))
-    plan.spec(0)  # the first point must give a valid spec before anything runs
+    for k in range(plan.n_points):  # every point must give a valid spec before anything is created
+        plan.spec(k)
     return plan
 
 
@@ -136,7 +139,8 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
         sweep on an existing store computes only the missing chunks; a store of another sweep is refused
         unless ``overwrite=True``. Without a store the sweep runs in memory and cannot resume.
     backend : 'batched' (default), 'processes' or 'dask'; all give identical numbers.
-    chunk_size : points per chunk (default: bounded memory, and at least two chunks per worker).
+    chunk_size : points per chunk (default: bounded memory and up to 8 chunks of at least 64 points; it
+        does not depend on the backend, so a sweep resumes on any backend).
     workers : worker processes for 'processes' and a local Dask cluster (default: the CPU count).
     scheduler : address of a running Dask scheduler (``tcp://host:8786``) for 'dask'.
     target : Brian2 code-generation target, as for `neuroattn.simulate`. With ``'cpp_standalone'``
@@ -162,10 +166,9 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
     from neuroattn.engine import resolve_target
 
     target = resolve_target(target)
-    n_workers = 1 if backend == "batched" else (workers or cpu_count())
     plan = make_plan(spec, space, duration, dt=dt, seeds=seeds, record=record, record_every=record_every,
                      variables=variables, final=final, metrics=metrics, metric_areas=metric_areas,
-                     chunk_size=chunk_size, target=target, workers=n_workers)
+                     chunk_size=chunk_size, target=target)
     attrs = _attrs(spec, space, plan, target)
     chunks: dict[int, xr.Dataset] = {}
     stats = {"diverged": 0}

@@ -2,7 +2,7 @@
 import pytest
 
 import neuroattn as na
-from neuroattn.spec import spec_to_dict
+
 from paths import MODELS
 
 

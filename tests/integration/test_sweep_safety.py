@@ -1,0 +1,38 @@
+"""Sweeps refuse before creating anything, resume on any backend, and a file cannot choose a host."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import neuroattn as na
+from neuroattn.models import seed_competition
+from neuroattn.sweeps import make_plan
+from neuroattn.sweeps.space import as_space
+
+BETA = "areas.V1.competition.beta"
+
+
+def test_an_invalid_later_point_fails_before_the_store_exists(tmp_path):
+    store = tmp_path / "s.zarr"
+    with pytest.raises(na.SweepError, match=r"the point \(areas\.V1\.tau='-5 ms'\) gives an invalid spec"):
+        na.sweep(seed_competition(), {"areas.V1.tau": ["10 ms", "20 ms", "-5 ms"]}, "10 ms", store=store,
+                 progress=False)
+    assert not store.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_the_default_chunking_does_not_depend_on_the_backend():
+    space = as_space({BETA: np.linspace(0, 1, 1000)})
+    sizes = {make_plan(seed_competition(), space, "10 ms").chunk_size for _ in range(2)}
+    assert sizes == {125}  # 1000 points: 8 chunks, whatever the backend or worker count
+
+
+def test_a_sweep_file_cannot_name_the_scheduler(tmp_path):
+    (tmp_path / "s.yaml").write_text("model: m.yaml\nspace: {areas.V1.competition.beta: [0.1, 0.2]}\n"
+                                     "duration: 10 ms\nbackend: dask\nscheduler: tcp://203.0.113.7:8786\n")
+    (tmp_path / "m.yaml").write_text(na.dump_spec(seed_competition()))
+    out = subprocess.run([sys.executable, "-m", "neuroattn", "sweep", str(tmp_path / "s.yaml"), "--out",
+                          str(tmp_path / "o.zarr")], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert out.returncode == 2
+    assert "may not name a scheduler address" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o.zarr").exists()
