@@ -23,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--duration", required=True, help="model time, e.g. 2s or '500 ms'")
     run.add_argument("--out", required=True, help="result file, .nc (NetCDF) or .zarr")
     run.add_argument("--dt", default="0.1 ms", help="Euler step (default 0.1 ms)")
+    run.add_argument("--allow-large-dt", action="store_true",
+                     help="run even if dt exceeds the smallest time constant (inaccurate)")
     run.add_argument("--seed", type=int, default=None, help="noise seed (default: drawn and stored)")
     run.add_argument("--record-every", default="1", help="trace interval: steps (10) or a time (1ms)")
     run.add_argument("--target", default=None, choices=("numpy", "cython", "cpp_standalone"),
@@ -63,7 +65,7 @@ def _run(args) -> int:
     spec = neuroattn.load_spec(args.spec)
     result = neuroattn.simulate(spec, args.duration, dt=args.dt, seed=args.seed,
                                 record_every=_record_every(args.record_every), target=args.target,
-                                progress=False if args.quiet else None)
+                                progress=False if args.quiet else None, allow_large_dt=args.allow_large_dt)
     save(result, out)
     if args.plot:
         from neuroattn.plotting import traces

@@ -43,3 +43,8 @@ class NeuroAttnWarning(UserWarning):
 
 class DivergenceWarning(NeuroAttnWarning, RuntimeWarning):
     """The dynamics ran away (non-finite or huge states); the result is flagged ``diverged``."""
+
+
+class NumericsWarning(NeuroAttnWarning, RuntimeWarning):
+    """The run settings may give inaccurate numbers (a step close to a time constant, times that are
+    not whole steps)."""

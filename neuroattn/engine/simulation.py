@@ -9,6 +9,7 @@ outside the engine reaches into its modules.
 from __future__ import annotations
 
 import time as _time
+import warnings
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence, Union
 
@@ -22,13 +23,17 @@ from neuroattn.engine.builder import recordable as recordable_in
 from neuroattn.engine.collect import assemble, collect, learned
 from neuroattn.engine.compiled import NetworkCache
 from neuroattn.engine.device import resolve_target, use_target
-from neuroattn.exceptions import NeuroAttnError, SimulationError, SpecError
+from neuroattn.exceptions import NeuroAttnError, NumericsWarning, SimulationError, SpecError
 from neuroattn.results import squeeze_point
 from neuroattn.spec import NetworkSpec, load_spec
 from neuroattn.spec.quantities import parse_time
 
 #: What `simulate` records by default.
 DEFAULT_RECORD = ("u", "r", "I")
+#: dt / (smallest time constant) above which a run warns, and above which it is refused unless allowed.
+DT_WARN, DT_REFUSE = 0.1, 1.0
+#: Most steps one run may take.
+MAX_STEPS = 10**9
 
 
 def _seconds(value, what: str) -> float:
@@ -75,6 +80,9 @@ class RunSettings:
         """Settings from user values (``'2 s'``, ``'0.1 ms'``, steps or a time); `SimulationError` if bad."""
         T = _seconds(duration, "duration")
         dt_s = _seconds(dt, "dt")
+        if T / dt_s > MAX_STEPS:
+            raise SimulationError(f"dt: {duration!r} at dt={dt!r} would be {T / dt_s:.3g} steps (the limit is "
+                                  f"{MAX_STEPS:.0e})")
         n_steps = int(round(T / dt_s))
         if n_steps < 1 or abs(n_steps * dt_s - T) > 1e-9 * max(T, 1.0):
             raise SimulationError(f"duration: must be a whole number of steps dt={dt_s!r} s (got {duration!r})")
@@ -139,6 +147,71 @@ def recordable(spec) -> dict[str, tuple[str, str]]:
     ``u``, ``r``, ``I`` and ``E`` everywhere, and the state variables of any area's own dynamics.
     """
     return recordable_in(batch_params([as_spec(spec)]))
+
+
+def time_constants(spec) -> dict[str, float]:
+    """Every time constant of `spec` (seconds), by where it is: area taus, time-valued parameters of
+    custom dynamics and spiking neurons (not refractory periods), stimulus noise."""
+    out = {}
+    for name, area in spec.areas.items():
+        if area.neuron is not None:
+            for c, (value, unit) in area.neuron.constants().items():
+                if unit == "second" and c != "t_ref" and value > 0:
+                    out[f"areas.{name}.neuron.{c}"] = value
+        elif area.dynamics is not None:
+            values, units = area.dynamics.parameter_values(area.n)
+            out.update({f"areas.{name}.dynamics.parameters.{p}": float(values[p].min())
+                        for p, u in units.items() if u == "second" and values[p].min() > 0})
+        else:
+            out[f"areas.{name}.tau"] = area.tau
+    for k, stim in enumerate(spec.stimuli):
+        if stim.noise is not None:
+            out[f"stimuli[{k}].noise.tau"] = stim.noise.tau
+    return out
+
+
+def _caller_level() -> int:
+    """The stack level of the first caller outside neuroattn (where a warning should point)."""
+    import inspect
+    from pathlib import Path
+
+    package = str(Path(__file__).resolve().parents[1])
+    for level, frame in enumerate(inspect.stack()[1:], start=1):
+        if not str(Path(frame.filename).resolve()).startswith(package):
+            return level
+    return 1
+
+
+def check_numerics(specs, dt: float, allow_large_dt: bool = False) -> None:
+    """Warn (`NumericsWarning`) where dt is over a tenth of a time constant or times are not whole steps;
+    refuse (`SimulationError`) where dt exceeds a time constant, unless `allow_large_dt`. Times are
+    structure, so the first spec of each structure is checked for them; time constants of all."""
+    taus = {}
+    for spec in specs:
+        for where, tau in time_constants(spec).items():
+            taus[where] = min(tau, taus.get(where, tau))
+    if taus:
+        where, tau = min(taus.items(), key=lambda kv: kv[1])
+        ratio = dt / tau
+        if ratio > DT_REFUSE and not allow_large_dt:
+            raise SimulationError(f"dt: {dt * 1e3:g} ms is larger than the time constant {where} = "
+                                  f"{tau * 1e3:g} ms: Euler steps would be wrong; use a smaller dt (or "
+                                  "allow_large_dt=True / --allow-large-dt)")
+        if ratio > DT_WARN:
+            warnings.warn(f"dt is {ratio:.2g} of the time constant {where} = {tau * 1e3:g} ms; Euler's error "
+                          "grows with dt/tau (keep it below 0.1 for accurate numbers)", NumericsWarning,
+                          stacklevel=_caller_level())
+    spec = specs[0]
+    times = [(f"stimuli[{k}].{f}", getattr(s, f)) for k, s in enumerate(spec.stimuli)
+             for f in ("onset", "offset", "ramp", "ramp_off") if getattr(s, f)]
+    times += [(f"stimuli[{k}].presentation.{f}", getattr(s.presentation, f)) for k, s in enumerate(spec.stimuli)
+              if s.presentation is not None for f in ("duration", "gap") if getattr(s.presentation, f)]
+    times += [(f"projections[{p.name}].delay", p.delay) for p in spec.projections if p.delay]
+    for where, value in times:
+        if abs(value / dt - round(value / dt)) > 1e-6:
+            warnings.warn(f"{where}: {value * 1e3:g} ms is not a whole number of steps of {dt * 1e3:g} ms; it is "
+                          f"rounded to {round(value / dt) * dt * 1e3:g} ms", NumericsWarning,
+                          stacklevel=_caller_level())
 
 
 def _check_record(params, settings: RunSettings) -> dict:
@@ -211,7 +284,7 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
 def run(specs: Sequence[NetworkSpec], settings: RunSettings, *, seeds: Sequence[int], target: Optional[str] = None,
         coupling: str = "auto", cache: Optional[NetworkCache] = None, pad_to: Optional[int] = None,
         progress: Optional[bool] = None, provenance: bool = True,
-        point_coords: Optional[Mapping[str, Sequence]] = None) -> xr.Dataset:
+        point_coords: Optional[Mapping[str, Sequence]] = None, allow_large_dt: bool = False) -> xr.Dataset:
     """Run `specs` (any structures) with one seed each; a Dataset along ``point`` in their order.
 
     Parameters
@@ -221,6 +294,7 @@ def run(specs: Sequence[NetworkSpec], settings: RunSettings, *, seeds: Sequence[
     cache : a `NetworkCache`; with ``target='cpp_standalone'`` each structure is compiled once for
         `pad_to` points and every later call with that structure only sets numbers.
     provenance : put the spec, versions and run settings into ``attrs`` (chunks of a sweep skip it).
+    allow_large_dt : run even where dt exceeds a time constant (`check_numerics` refuses otherwise).
     point_coords : extra coordinates along ``point``.
     """
     target = resolve_target(target)
@@ -229,6 +303,8 @@ def run(specs: Sequence[NetworkSpec], settings: RunSettings, *, seeds: Sequence[
     if len(seeds) != len(specs):
         raise SimulationError(f"seed: needs one seed per point ({len(specs)}) (got {len(seeds)})")
     groups = group_by_structure(specs)
+    for positions in groups:
+        check_numerics([specs[p] for p in positions], settings.dt, allow_large_dt)
     parts = []
     for positions in groups:
         coords = {k: [np.asarray(v)[p] for p in positions] for k, v in (point_coords or {}).items()}
@@ -247,7 +323,7 @@ def simulate_batch(specs: Sequence[Union[NetworkSpec, str]], duration, *, dt="0.
                    record: Sequence[str] = DEFAULT_RECORD, target: Optional[str] = None,
                    coupling: str = "auto", progress: Optional[bool] = None,
                    point_coords: Optional[Mapping[str, Sequence]] = None,
-                   record_weights_every=None) -> xr.Dataset:
+                   record_weights_every=None, allow_large_dt: bool = False) -> xr.Dataset:
     """Run K specs of one structure as one Brian2 network; the result has a leading ``point`` dim.
 
     Parameters
@@ -275,18 +351,22 @@ def simulate_batch(specs: Sequence[Union[NetworkSpec, str]], duration, *, dt="0.
     record_weights_every : int (steps) or time, optional
         Snapshot interval of plastic weights (``w_<connection>`` over ``weight_time``); the final
         weights (``w_<connection>_final``) are always in the result.
+    allow_large_dt : bool
+        Run even where dt exceeds the smallest time constant (refused otherwise; above a tenth of
+        it a `NumericsWarning` says the numbers lose accuracy).
     """
     specs = [as_spec(s) for s in specs]
     settings = RunSettings.parse(duration, dt, record_every, record, record_weights_every)
     if not specs or len(group_by_structure(specs)) > 1:
         batch_params(specs)  # raises the BuildError that says which point differs and how
     return run(specs, settings, seeds=seed_list(seed, len(specs)), target=target, coupling=coupling,
-               progress=progress, point_coords=point_coords)
+               progress=progress, point_coords=point_coords, allow_large_dt=allow_large_dt)
 
 
 def simulate(spec: Union[NetworkSpec, str], duration, *, dt="0.1 ms", seed: Optional[int] = None,
              record_every=1, record: Sequence[str] = DEFAULT_RECORD, target: Optional[str] = None,
-             coupling: str = "auto", progress: Optional[bool] = None, record_weights_every=None) -> xr.Dataset:
+             coupling: str = "auto", progress: Optional[bool] = None, record_weights_every=None,
+             allow_large_dt: bool = False) -> xr.Dataset:
     """Simulate one network; returns a Dataset with dims ``time`` and ``unit``.
 
     See `simulate_batch` for the parameters. A run that diverges warns (`DivergenceWarning`) and is
@@ -302,7 +382,7 @@ def simulate(spec: Union[NetworkSpec, str], duration, *, dt="0.1 ms", seed: Opti
     """
     ds = simulate_batch([spec], duration, dt=dt, seed=seed, record_every=record_every, record=record,
                         target=target, coupling=coupling, progress=progress,
-                        record_weights_every=record_weights_every)
+                        record_weights_every=record_weights_every, allow_large_dt=allow_large_dt)
     return squeeze_point(ds)
 
 

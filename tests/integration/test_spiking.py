@@ -22,6 +22,7 @@ def test_lif_f_i_curve_matches_the_closed_form():
     assert counts[0] > 0 and np.all(np.diff(counts) > 0)
 
 
+@pytest.mark.filterwarnings("ignore::neuroattn.exceptions.NumericsWarning")  # dt = tau on purpose
 def test_poisson_input_has_its_rate_and_a_cv_of_one():
     """A relay neuron (no refractory period, one-step input) fires once per input spike."""
     spec = na.load_spec({"name": "poisson", "areas": {"E": lif_area(
@@ -136,6 +137,7 @@ def test_a_spiking_network_equals_the_same_network_written_in_brian2():
     np.testing.assert_array_equal(units[mine_order], theirs_i[order])
 
 
+@pytest.mark.filterwarnings("ignore::neuroattn.exceptions.NumericsWarning")  # dt = tau on purpose
 def test_patterns_on_a_spiking_area_are_poisson_rates_in_turn():
     spec = na.load_spec({"name": "patterns", "areas": {"E": lif_area(
         20, refractory="0 ms", tau_exc="0.1 ms", input_weight="10 V", v_reset="-70 mV")},

@@ -137,6 +137,7 @@ PATTERNS = np.array([[1.0, 0.6, 0.0], [0.2, 1.0, 0.3], [0.0, 0.1, 0.8]])
 C = PATTERNS.T @ PATTERNS / len(PATTERNS)  # the input correlation (each pattern shown equally often)
 
 
+@pytest.mark.filterwarnings("ignore::neuroattn.exceptions.NumericsWarning")  # dt = tau on purpose
 def test_oja_converges_to_the_top_eigenvector_with_unit_norm():
     spec = _one_output({"rule": "oja", "rate": 0.5}, PATTERNS, "100 ms")
     res = na.simulate(spec, "40 s", dt="1 ms", record_every=None, seed=0, progress=False)
@@ -148,6 +149,7 @@ def test_oja_converges_to_the_top_eigenvector_with_unit_norm():
     assert abs(np.linalg.norm(w) - 1) < 0.01
 
 
+@pytest.mark.filterwarnings("ignore::neuroattn.exceptions.NumericsWarning")  # dt = tau on purpose
 def test_hebb_grows_at_the_rate_set_by_the_top_eigenvalue():
     rate = 0.5
     spec = _one_output({"rule": "hebb", "rate": rate}, PATTERNS, "100 ms")
@@ -160,6 +162,7 @@ def test_hebb_grows_at_the_rate_set_by_the_top_eigenvalue():
     np.testing.assert_allclose(growth, rate * lam, rtol=0.02)
 
 
+@pytest.mark.filterwarnings("ignore::neuroattn.exceptions.NumericsWarning")  # dt = tau on purpose
 def test_bcm_becomes_selective_to_one_pattern():
     patterns = np.eye(4)
     spec = _one_output({"rule": "bcm", "rate": 2.0, "theta_tau": "200 ms", "theta0": 0.05}, patterns,

@@ -54,6 +54,7 @@ def test_reward_rule_and_task_agree_with_a_hand_written_loop():
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.filterwarnings("ignore::neuroattn.exceptions.NumericsWarning")  # dt = tau on purpose
 def test_a_noisy_winner_take_all_learns_the_rewarded_mapping(seed):
     """AGREL in miniature: y is a noisy winner-take-all, so only the chosen unit's synapses are
     eligible; reward strengthens them, its absence weakens them."""

@@ -62,3 +62,27 @@ def test_the_cli_refuses_a_duplicate_key_with_status_2_and_writes_nothing(tmp_pa
     assert out.returncode == 2
     assert len(out.stderr.strip().splitlines()) == 1 and "the key 'n' is given twice" in out.stderr
     assert not (tmp_path / "r.nc").exists()
+
+
+def test_a_step_larger_than_a_time_constant_is_refused_and_a_coarse_one_warns():
+    spec = na.load_spec(GOOD)
+    with pytest.raises(na.SimulationError, match=r"dt: 20 ms is larger than the time constant areas\.V1\.tau = 10 ms"):
+        na.simulate(spec, "100 ms", dt="20 ms", progress=False)
+    with pytest.warns(na.exceptions.NumericsWarning, match=r"dt is 0.2 of the time constant areas\.V1\.tau") as w:
+        na.simulate(spec, "100 ms", dt="2 ms", progress=False)
+    assert w[0].filename == __file__  # the warning points at the caller
+    with pytest.warns(na.exceptions.NumericsWarning, match=r"dt is 2 of"):  # allowed, still warned
+        na.simulate(spec, "100 ms", dt="20 ms", allow_large_dt=True, progress=False)
+
+
+def test_times_that_are_not_whole_steps_warn():
+    spec = na.load_spec(GOOD.replace("amplitude: 1.0}", "amplitude: 1.0, onset: 0.25 ms}"))
+    with pytest.warns(na.exceptions.NumericsWarning, match=r"stimuli\[0\]\.onset: 0.25 ms is not a whole number"):
+        na.simulate(spec, "10 ms", dt="0.1 ms", progress=False)
+
+
+def test_a_run_of_too_many_steps_is_refused_at_once():
+    started = time.perf_counter()
+    with pytest.raises(na.SimulationError, match=r"would be 1e\+12 steps"):
+        na.simulate(na.load_spec(GOOD), "1 s", dt="1e-9 ms", progress=False)
+    assert time.perf_counter() - started < 2.0
