@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from typing import Optional
 
 import numpy as np
@@ -14,6 +15,22 @@ from neuroattn.spec.projection import Projection
 from neuroattn.spec.stimulus import Stimulus
 from neuroattn.spec.task import Task
 from neuroattn.spec.weights import Matrix
+
+
+#: Bytes per unit for its state, rates, inputs and constants (a generous estimate).
+BYTES_PER_UNIT = 256
+
+
+def memory_limit() -> int:
+    """The most memory one network may need: the machine's physical memory (64 GiB if unknown)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 64 * 2**30
+
+
+def _gib(n: float) -> str:
+    return f"{n / 2**30:.3g} GiB"
 
 
 def _no_such_area(where: str, name: str, areas) -> SpecProblem:
@@ -72,6 +89,23 @@ class NetworkSpec(SpecModel):
                 out[name] = {**area, "name": name} if isinstance(area, dict) else area
             return out
         return areas
+
+    @model_validator(mode="after")
+    def _size(self):
+        """Refuse, before anything is allocated, a network whose weights and state exceed the memory."""
+        limit = memory_limit()
+        weights = {f"areas.{k}.n": a.n * a.n * 8 for k, a in self.areas.items() if a.weight_pattern() is not None}
+        for p, proj in enumerate(self.projections):
+            if proj.source in self.areas and proj.target in self.areas:
+                weights[f"projections[{p}].weights"] = 8 * self.areas[proj.source].n * self.areas[proj.target].n
+        units = sum(a.n for a in self.areas.values())
+        total = sum(weights.values()) + units * BYTES_PER_UNIT
+        if total > limit:
+            where = max(weights, key=weights.get) if weights and max(weights.values()) > units * BYTES_PER_UNIT \
+                else f"areas.{max(self.areas, key=lambda k: self.areas[k].n)}.n"
+            raise SpecProblem(f"{where}: the network needs ~{_gib(total)} ({units} units, {_gib(sum(weights.values()))} "
+                              f"of weights), more than this machine's {_gib(limit)}")
+        return self
 
     @model_validator(mode="after")
     def _cross_check(self):

@@ -67,6 +67,10 @@ class Space:
         return f"{type(self).__name__}({', '.join(self.paths)}; {self.n_points} points)"
 
 
+#: Most points one sweep may have (their specs and results are laid out before running).
+MAX_POINTS = 10**7
+
+
 class Grid(Space):
     """The Cartesian product of value lists; the first path varies slowest."""
 
@@ -76,6 +80,9 @@ class Grid(Space):
         self.axes = {str(p): _values(p, v) for p, v in axes.items()}
 
     def columns(self) -> dict[str, list]:
+        n = int(np.prod([len(v) for v in self.axes.values()], dtype=float))
+        if n > MAX_POINTS:
+            raise SweepError(f"space: the grid has {n:.3g} points (the limit is {MAX_POINTS:.0e}); split the sweep")
         rows = list(itertools.product(*self.axes.values()))
         return {p: [row[k] for row in rows] for k, p in enumerate(self.axes)}
 
@@ -200,7 +207,11 @@ class Product(Space):
 
     def columns(self) -> dict[str, list]:
         cols = [s.columns() for s in self.spaces]
-        sizes = [s.n_points for s in self.spaces]
+        sizes = [len(next(iter(c.values()))) if c else 1 for c in cols]
+        total = float(np.prod(sizes, dtype=float))
+        if total > MAX_POINTS:
+            raise SweepError(f"space: the product has {total:.3g} points (the limit is {MAX_POINTS:.0e}); "
+                             "split the sweep")
         out = {}
         for k, c in enumerate(cols):
             outer = int(np.prod(sizes[:k], dtype=int))
@@ -265,12 +276,19 @@ def expand_values(path: str, spec) -> list:
         (fn, args), = spec.items()
         try:
             if fn == "arange":
-                values = np.arange(*[float(a) for a in args])
+                start, stop, step = (list(args) + [1.0])[:3] if len(args) >= 2 else (0.0, args[0], 1.0)
+                count = np.ceil((float(stop) - float(start)) / float(step))
             else:
                 start, stop, num = args
+                count = float(num)
+            if not np.isfinite(count) or count > MAX_POINTS:
+                raise SweepError(f"space: {path}: {fn} would give {count:.3g} values (the limit is {MAX_POINTS:.0e})")
+            if fn == "arange":
+                values = np.arange(*[float(a) for a in args])
+            else:
                 values = getattr(np, fn)(float(start), float(stop), int(num))
-        except (TypeError, ValueError) as err:
-            raise SweepError(f"space: {path}: {fn}: {err} (got {args!r})") from None
+        except (TypeError, ValueError, ZeroDivisionError) as err:
+            raise SweepError(f"space: {path}: {fn}: {err} (got {str(args)[:80]})") from None
         return values.tolist()
     return _values(path, spec)
 

@@ -102,6 +102,16 @@ def _coordinate(values: list) -> np.ndarray:
     return np.asarray([json.dumps(v) for v in values], str)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class SweepStore:
     """A Zarr sweep store at `path` for `plan`: create it, or reopen it to resume."""
 
@@ -118,15 +128,31 @@ class SweepStore:
             return self
         if not self.path.resolve().parent.is_dir():
             raise SweepError(f"store: the folder {str(self.path.resolve().parent)!r} does not exist")
+        self._clean_stale_temporaries()
         ds, encoding = template(self.plan, spec, attrs)
-        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.{os.getpid()}.tmp")
         try:
             ds.to_zarr(tmp, mode="w", compute=False, encoding=encoding, consolidated=True, zarr_format=2)
-            os.replace(tmp, self.path)
+            try:
+                os.rename(tmp, self.path)
+            except OSError:
+                if not self.path.exists():
+                    raise
+                self._check_identity()  # another run created the same store meanwhile: share it
+        except OSError as err:
+            raise SweepError(f"store: cannot create {str(self.path)!r} ({err.strerror or err})") from None
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
         return self
+
+    def _clean_stale_temporaries(self) -> None:
+        """Remove temporary folders that an interrupted creation of this store left (their process is gone)."""
+        for tmp in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            pid = tmp.name.rsplit(".", 2)[-2]
+            if pid.isdigit() and _alive(int(pid)):
+                continue
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def _check_identity(self) -> None:
         try:

@@ -86,3 +86,14 @@ def test_a_run_of_too_many_steps_is_refused_at_once():
     with pytest.raises(na.SimulationError, match=r"would be 1e\+12 steps"):
         na.simulate(na.load_spec(GOOD), "1 s", dt="1e-9 ms", progress=False)
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize("area, match", [
+    ("n: 1000000000", r"areas\.V1\.n: the network needs ~\d.* GiB \(1000000000 units"),
+    ("n: 300000\n    competition: {model: lateral, weights: 0.1}", r"areas\.V1\.n: the network needs ~.* of weights"),
+])
+def test_a_network_too_large_for_the_machine_is_refused_before_allocating(area, match):
+    started = time.perf_counter()
+    with pytest.raises(na.SpecError, match=match):
+        na.load_spec(GOOD.replace("n: 2", area))
+    assert time.perf_counter() - started < 2.0

@@ -36,3 +36,52 @@ def test_a_sweep_file_cannot_name_the_scheduler(tmp_path):
     assert out.returncode == 2
     assert "may not name a scheduler address" in out.stderr and len(out.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o.zarr").exists()
+
+
+@pytest.mark.parametrize("space, match", [
+    ({BETA: {"linspace": [0, 1, 1e9]}}, r"linspace would give 1e\+09 values"),
+    ({BETA: {"arange": [0, 1, 1e-9]}}, r"arange would give 1e\+09 values"),
+    ({BETA: list(range(4000)), "areas.V1.tau": ["10 ms"] * 4000}, r"the grid has 1.6e\+07 points"),
+])
+def test_huge_spaces_are_refused_before_allocating(space, match):
+    import time
+
+    from neuroattn.sweeps.space import from_config
+
+    started = time.perf_counter()
+    with pytest.raises(na.SweepError, match=match):
+        s = from_config({"grid": space}) if isinstance(next(iter(space.values())), dict) else as_space(space)
+        s.columns()
+    assert time.perf_counter() - started < 2.0
+
+
+def test_stale_temporary_folders_are_removed_and_a_concurrent_creator_is_shared(tmp_path, monkeypatch):
+    import os
+
+    from neuroattn.sweeps import store as store_module
+    from neuroattn.sweeps.store import SweepStore
+
+    stale = tmp_path / ".s.zarr.deadbeef.999999999.tmp"
+    stale.mkdir()
+    spec = seed_competition()
+    plan = make_plan(spec, as_space({BETA: [0.1, 0.2]}), "10 ms")
+    from neuroattn.sweeps.sweep import _attrs
+
+    attrs = _attrs(spec, as_space({BETA: [0.1, 0.2]}), plan, "numpy")
+    SweepStore(tmp_path / "s.zarr", plan).open(spec, attrs)
+    assert not stale.exists() and (tmp_path / "s.zarr").exists()
+    # two runs create one store at once: the one that loses the rename shares the winner's store
+    real_rename, raced = os.rename, []
+
+    def racing(src, dst):
+        if not raced:
+            raced.append(1)
+            SweepStore(dst, plan).open(spec, attrs)  # the other run wins
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(store_module.os, "rename", racing)
+    SweepStore(tmp_path / "t.zarr", plan).open(spec, attrs)
+    assert raced and not list(tmp_path.glob(".t.zarr.*.tmp"))
+    monkeypatch.undo()
+    ds = na.sweep(spec, {BETA: [0.1, 0.2]}, "10 ms", store=tmp_path / "t.zarr", progress=False)
+    assert ds.chunk_done.values.all()
