@@ -28,14 +28,28 @@ BACKENDS = ("batched", "processes", "dask")
 
 
 def compute_chunk(plan: SweepPlan, index: int, store_path: Optional[str], cache=None):
-    """Compute one chunk; write it to the store (and return a summary) or return the Dataset."""
+    """Compute one chunk; write it to the store (and return a summary) or return the Dataset.
+
+    With a store, the chunk is first claimed (`SweepStore.claim`); a chunk another live run holds
+    is skipped (``{"skipped": True}``), so runs sharing a store compute every chunk once.
+    """
     started = time.perf_counter()
-    chunk = plan.run_chunk(index, cache=cache)
     if store_path is None:
-        return index, chunk
+        return index, plan.run_chunk(index, cache=cache)
     from neuroattn.sweeps.store import SweepStore
 
-    SweepStore(store_path, plan).write_chunk(index, chunk)
+    store = SweepStore(store_path, plan)
+    if not store.claim(index):
+        return index, {"skipped": True, "points": 0, "diverged": 0}
+    if store.is_done(index):  # another run finished it after this run listed what to do
+        store.release(index)
+        return index, {"skipped": True, "points": 0, "diverged": 0}
+    try:
+        chunk = plan.run_chunk(index, cache=cache)
+    except BaseException:
+        store.release(index)
+        raise
+    store.write_chunk(index, chunk)
     return index, {"points": chunk.sizes["point"], "diverged": int(chunk["diverged"].sum()),
                    "wall": time.perf_counter() - started}
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
+import time
 import uuid
 from pathlib import Path
 import numpy as np
@@ -25,6 +27,8 @@ from neuroattn.exceptions import SweepError
 from neuroattn.sweeps.plan import SweepPlan
 from neuroattn.sweeps.space import describe_json
 
+#: A chunk's lease expires after this many seconds (its owner is presumed dead).
+LEASE_SECONDS = 6 * 3600
 #: Target size of one Zarr chunk of trace data.
 CHUNK_BYTES = 32 * 2**20
 
@@ -123,6 +127,7 @@ class SweepStore:
         """Create the store, or check that an existing one belongs to this sweep."""
         if self.path.exists() and overwrite:
             shutil.rmtree(self.path)
+            shutil.rmtree(self._lease(0).parent, ignore_errors=True)
         if self.path.exists():
             self._check_identity()
             return self
@@ -148,7 +153,7 @@ class SweepStore:
 
     def _clean_stale_temporaries(self) -> None:
         """Remove temporary folders that an interrupted creation of this store left (their process is gone)."""
-        for tmp in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+        for tmp in self.path.parent.glob(f".{self.path.name}.*.tmp"):  # not the .leases folder
             pid = tmp.name.rsplit(".", 2)[-2]
             if pid.isdigit() and _alive(int(pid)):
                 continue
@@ -185,13 +190,62 @@ class SweepStore:
         with xr.open_zarr(self.path, consolidated=None) as ds:
             return ds["chunk_done"].values.astype(bool)
 
+    def is_done(self, index: int) -> bool:
+        with xr.open_zarr(self.path, consolidated=None) as ds:
+            return bool(ds["chunk_done"][index].values)
+
     def write_chunk(self, index: int, chunk: xr.Dataset) -> None:
-        """Write chunk `index`'s points to their region, then mark the chunk done."""
+        """Write chunk `index`'s points to their region, then mark the chunk done (and drop its lease).
+
+        A failed write (a full disk, say) is one line; the chunk stays not done, so a rerun redoes it.
+        """
         sl = self.plan.chunk_slice(index)
         out = chunk.drop_vars(list(chunk.coords))
-        out.to_zarr(self.path, region={"point": sl}, consolidated=False)
-        flag = xr.Dataset({"chunk_done": (("chunk",), np.ones(1, bool))})
-        flag.to_zarr(self.path, region={"chunk": slice(index, index + 1)}, consolidated=False)
+        try:
+            out.to_zarr(self.path, region={"point": sl}, consolidated=False)
+            flag = xr.Dataset({"chunk_done": (("chunk",), np.ones(1, bool))})
+            flag.to_zarr(self.path, region={"chunk": slice(index, index + 1)}, consolidated=False)
+        except OSError as err:
+            raise SweepError(f"store: cannot write chunk {index} to {str(self.path)!r} "
+                             f"({err.strerror or err}); free the space and rerun to resume") from None
+        finally:
+            self.release(index)
+
+    # -- leases: runs sharing a store compute each chunk once -------------------------------------
+    def _lease(self, index: int) -> Path:
+        """Leases live beside the store (inside it Zarr would take them for broken arrays)."""
+        return self.path.with_name(f".{self.path.name}.leases") / str(index)
+
+    def claim(self, index: int, timeout: float = LEASE_SECONDS) -> bool:
+        """Take chunk `index` for this process (an atomic file), unless a live lease of another holds it.
+        A lease older than `timeout`, or whose process on this host is gone, has expired."""
+        lease = self._lease(index)
+        lease.parent.mkdir(exist_ok=True)
+        me = f"{socket.gethostname()} {os.getpid()} {time.time():.3f}"
+        for _ in range(2):
+            try:
+                fd = os.open(lease, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                if not self._expired(lease, timeout):
+                    return False
+                lease.unlink(missing_ok=True)  # a dead or stale owner: take over
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(me)
+            return True
+        return False
+
+    def _expired(self, lease: Path, timeout: float) -> bool:
+        try:
+            host, pid, stamp = lease.read_text().split()
+        except (OSError, ValueError):
+            return False  # being written right now
+        if time.time() - float(stamp) > timeout:
+            return True
+        return host == socket.gethostname() and not _alive(int(pid))
+
+    def release(self, index: int) -> None:
+        self._lease(index).unlink(missing_ok=True)
 
     def dataset(self) -> xr.Dataset:
         """The store, opened lazily (dask-backed)."""

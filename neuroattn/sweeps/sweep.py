@@ -195,6 +195,8 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
     try:
         run_chunks(plan, todo, str(store) if store is not None else None, backend=backend,
                    workers=workers, scheduler=scheduler, on_done=on_done)
+        if sweep_store is not None:
+            _finish_shared(plan, sweep_store, str(store), on_done)
     finally:
         if bar is not None:
             bar.close()
@@ -207,6 +209,24 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
             raise SweepError("store: some chunks are still missing after the run; rerun to complete them")
         return ds
     return _in_memory(spec, plan, chunks, attrs)
+
+
+def _finish_shared(plan: SweepPlan, sweep_store: SweepStore, store: str, on_done, poll: float = 0.5) -> None:
+    """Chunks that other runs on the same store held: wait for them, and compute any whose owner died
+    (its lease expired) here."""
+    import time
+
+    while True:
+        missing = [i for i, done in enumerate(sweep_store.done()) if not done]
+        if not missing:
+            return
+        mine = [i for i in missing if sweep_store.claim(i)]
+        for i in mine:
+            sweep_store.release(i)  # compute_chunk claims it again
+        if mine:
+            run_chunks(plan, mine, store, backend="batched", on_done=on_done)
+        else:
+            time.sleep(poll)
 
 
 def _in_memory(spec, plan: SweepPlan, chunks, attrs) -> xr.Dataset:

@@ -85,3 +85,63 @@ def test_stale_temporary_folders_are_removed_and_a_concurrent_creator_is_shared(
     monkeypatch.undo()
     ds = na.sweep(spec, {BETA: [0.1, 0.2]}, "10 ms", store=tmp_path / "t.zarr", progress=False)
     assert ds.chunk_done.values.all()
+
+
+SHARED = """
+import sys, numpy as np, neuroattn as na
+from neuroattn.models import seed_competition
+na.sweep(seed_competition(), {"areas.V1.competition.beta": np.linspace(0, 1, 24)}, "300 ms", chunk_size=2,
+         store=sys.argv[1], progress=False)
+"""
+
+
+@pytest.mark.slow
+def test_two_sweeps_on_one_store_compute_every_chunk_once(tmp_path, monkeypatch):
+    """Two processes run the same sweep on one store at once: each chunk is computed and written by
+    one of them (counted by a wrapper around the write), and both end with the complete store."""
+    store = tmp_path / "shared.zarr"
+    script = tmp_path / "run.py"
+    script.write_text(SHARED)
+    log = tmp_path / "writes.log"
+    wrapper = tmp_path / "count_writes.py"
+    wrapper.write_text(
+        "import sys\nimport neuroattn.sweeps.store as s\n_write = s.SweepStore.write_chunk\n"
+        "def write_chunk(self, index, chunk):\n"
+        f"    open({str(log)!r}, 'a').write(f'{{index}}\\n')\n    return _write(self, index, chunk)\n"
+        "s.SweepStore.write_chunk = write_chunk\nexec(open(sys.argv[2]).read())\n")
+    procs = [subprocess.Popen([sys.executable, str(wrapper), str(store), str(script)], cwd=tmp_path,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err[-2000:]
+    writes = [int(x) for x in log.read_text().split()]
+    assert sorted(writes) == list(range(12))  # 24 points in chunks of 2: each computed and written once
+    ds = na.sweeps.open_sweep(store).load()
+    assert ds.chunk_done.values.all()
+    ref = na.sweep(seed_competition(), {BETA: np.linspace(0, 1, 24)}, "300 ms", chunk_size=2, progress=False)
+    np.testing.assert_array_equal(ds.u_final.values, ref.u_final.values)
+
+
+def test_a_full_disk_is_one_line_and_the_rerun_completes(tmp_path, monkeypatch):
+    import errno
+
+    original_to_zarr = __import__("xarray").Dataset.to_zarr
+    region_writes = []
+
+    def full(self, *args, **kwargs):
+        if kwargs.get("region"):
+            if len(region_writes) >= 2:  # the disk fills after the first chunk (its data and its flag)
+                raise OSError(errno.ENOSPC, "No space left on device")
+            region_writes.append(1)
+        return original_to_zarr(self, *args, **kwargs)
+
+    monkeypatch.setattr("xarray.Dataset.to_zarr", full)
+    store = tmp_path / "d.zarr"
+    with pytest.raises(na.SweepError, match=r"store: cannot write chunk 1 to .*No space left on device.*rerun"):
+        na.sweep(seed_competition(), {BETA: [0.1, 0.2, 0.3, 0.4]}, "10 ms", chunk_size=2, store=store,
+                 progress=False)
+    monkeypatch.undo()
+    assert not list((tmp_path / ".d.zarr.leases").iterdir())  # the failed chunk's lease was dropped
+    ds = na.sweep(seed_competition(), {BETA: [0.1, 0.2, 0.3, 0.4]}, "10 ms", chunk_size=2, store=store,
+                  progress=False)
+    assert ds.chunk_done.values.all()
