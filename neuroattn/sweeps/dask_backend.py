@@ -1,6 +1,7 @@
 """The ``dask`` backend: chunks as tasks on ``dask.distributed`` (imported only when used).
 
-Each Dask worker gets an `EnginePlugin`: its `NetworkCache` lives as long as the worker, so a
+The plan travels with every task, so when workers die (all of them, even) the scheduler reruns their
+tasks on surviving or new workers, up to `MAX_TRIES` times. Each Dask worker gets an `EnginePlugin`: its `NetworkCache` lives as long as the worker, so a
 ``cpp_standalone`` sweep compiles each structure once per worker, and its lock serialises Brian2
 (which is not thread-safe) on workers with several threads. The plugin imports the engine in its
 ``setup``, which Dask runs in the worker's main thread.
@@ -12,7 +13,10 @@ from typing import Callable, Optional
 
 from dask.distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 
-from neuroattn.exceptions import SweepError
+from neuroattn.exceptions import NeuroAttnError, SweepError
+
+#: Times the scheduler reruns a chunk whose worker died before the sweep gives up on it.
+MAX_TRIES = 3
 from neuroattn.sweeps.plan import SweepPlan
 
 
@@ -51,11 +55,18 @@ def run_dask(compute: Callable, plan: SweepPlan, todo, store_path, n_workers: in
             raise SweepError(f"scheduler: cannot reach {scheduler!r} ({err})") from None
     try:
         client.register_plugin(EnginePlugin())
-        plan_future = client.scatter(plan, broadcast=True)
-        futures = [client.submit(dask_chunk, compute, plan_future, index, store_path, key=f"neuroattn-chunk-{index}-"
-                                 f"{plan.identity()[:12]}", pure=False, retries=2) for index in todo]
+        # the plan travels with every task (no scattered copy that dies with the workers holding it),
+        # so whatever workers are alive, or started later, can compute any chunk
+        futures = [client.submit(dask_chunk, compute, plan, index, store_path, retries=MAX_TRIES, pure=False,
+                                 key=f"neuroattn-chunk-{index}-{plan.identity()[:12]}-{plan.run[:8]}")
+                   for index in todo]
         for future in as_completed(futures):
-            on_done(*future.result())
+            try:
+                on_done(*future.result())
+            except NeuroAttnError:
+                raise
+            except Exception as err:
+                raise SweepError(f"a chunk failed on the cluster ({type(err).__name__}: {str(err)[:200]})") from None
     finally:
         client.close()
         if cluster is not None:

@@ -67,6 +67,7 @@ class SweepPlan:
     target: Optional[str] = None
     describe: dict = field(default_factory=dict)  # the space, for provenance
     learned: tuple = ()  # final weights and rule state of plastic connections, kept per point
+    run: str = ""  # this invocation of the sweep (not part of its identity): its workers share leases
     _base_spec: Optional[object] = field(default=None, repr=False, compare=False)
 
     @property
@@ -93,6 +94,11 @@ class SweepPlan:
         if self.record_every is None:
             return None
         return np.arange(0, self.n_steps, self.record_every) * self.dt
+
+    def __getstate__(self):  # the validated spec is rebuilt where the plan arrives (it is large)
+        state = dict(self.__dict__)
+        state["_base_spec"] = None
+        return state
 
     def identity(self) -> str:
         """A hash of everything that decides the stored numbers and their layout."""

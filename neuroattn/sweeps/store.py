@@ -191,7 +191,8 @@ class SweepStore:
             return ds["chunk_done"].values.astype(bool)
 
     def is_done(self, index: int) -> bool:
-        with xr.open_zarr(self.path, consolidated=None) as ds:
+        """Whether chunk `index` is complete (read without dask: this runs inside Dask workers too)."""
+        with xr.open_zarr(self.path, consolidated=None, chunks=None) as ds:
             return bool(ds["chunk_done"][index].values)
 
     def write_chunk(self, index: int, chunk: xr.Dataset) -> None:
@@ -221,7 +222,7 @@ class SweepStore:
         A lease older than `timeout`, or whose process on this host is gone, has expired."""
         lease = self._lease(index)
         lease.parent.mkdir(exist_ok=True)
-        me = f"{socket.gethostname()} {os.getpid()} {time.time():.3f}"
+        me = f"{socket.gethostname()} {os.getpid()} {time.time():.3f} {self.plan.run or '-'}"
         for _ in range(2):
             try:
                 fd = os.open(lease, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
@@ -236,11 +237,13 @@ class SweepStore:
         return False
 
     def _expired(self, lease: Path, timeout: float) -> bool:
+        """Expired: too old, its process on this host is gone, or it is this run's own (a task of this
+        run that the cluster retried elsewhere)."""
         try:
-            host, pid, stamp = lease.read_text().split()
+            host, pid, stamp, run = lease.read_text().split()
         except (OSError, ValueError):
             return False  # being written right now
-        if time.time() - float(stamp) > timeout:
+        if time.time() - float(stamp) > timeout or (self.plan.run and run == self.plan.run):
             return True
         return host == socket.gethostname() and not _alive(int(pid))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 import subprocess
+import uuid
 import warnings
 from pathlib import Path
 from typing import Mapping, Optional, Sequence, Union
@@ -169,6 +170,7 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
     plan = make_plan(spec, space, duration, dt=dt, seeds=seeds, record=record, record_every=record_every,
                      variables=variables, final=final, metrics=metrics, metric_areas=metric_areas,
                      chunk_size=chunk_size, target=target)
+    plan.run = uuid.uuid4().hex  # this invocation: its own workers may take over each other's leases
     attrs = _attrs(spec, space, plan, target)
     chunks: dict[int, xr.Dataset] = {}
     stats = {"diverged": 0}
