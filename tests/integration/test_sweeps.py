@@ -191,12 +191,13 @@ def test_processes_backend_gives_identical_numbers(tmp_path):
     np.testing.assert_array_equal(ds.wta_index_V1.values, ref.wta_index_V1.values)
 
 
-@pytest.mark.slow
-def test_dask_local_cluster_survives_a_killed_worker(tmp_path):
+def _kill_workers_mid_sweep(tmp_path, n_points: int, kill: int) -> None:
+    """Run a Dask sweep into a store, SIGKILL `kill` of its 2 workers once a chunk is done, and check
+    that it ends complete and equal to an uninterrupted run."""
     from dask.distributed import Client, LocalCluster
 
     spec = seed_competition()
-    space = {BETA: np.linspace(0, 0.8, 60)}
+    space = {BETA: np.linspace(0, 0.8, n_points)}
     store = tmp_path / "d.zarr"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
@@ -219,14 +220,27 @@ def test_dask_local_cluster_survives_a_killed_worker(tmp_path):
             if done is not None and done.sum() >= 1:
                 break
             time.sleep(0.05)
-        assert not _done(store).all(), "the sweep ended before a worker could be killed"
-        os.kill(pids[0], signal.SIGKILL)
+        assert not _done(store).all(), "the sweep ended before the workers could be killed"
+        for pid in pids[:kill]:
+            os.kill(pid, signal.SIGKILL)
         thread.join(timeout=300)
     assert "error" not in box, box.get("error")
     ds = box["ds"].load()
     assert ds.chunk_done.values.all()
-    ref = na.sweep(spec, space, "2 s", chunk_size=60, progress=False)
+    ref = na.sweep(spec, space, "2 s", chunk_size=n_points, progress=False)
     np.testing.assert_allclose(ds.u_final.values, ref.u_final.values, rtol=0, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_survives_a_killed_worker(tmp_path):
+    _kill_workers_mid_sweep(tmp_path, 60, kill=1)
+
+
+@pytest.mark.slow
+def test_dask_sweep_completes_when_every_worker_dies(tmp_path):
+    """Both workers die (the nannies start new ones); the plan travels with the tasks, so the
+    scheduler reruns the lost chunks on the new workers."""
+    _kill_workers_mid_sweep(tmp_path, 40, kill=2)
 
 
 @pytest.mark.slow
@@ -263,43 +277,3 @@ def test_cpp_standalone_sweep_compiles_once_per_structure(monkeypatch):
     from brian2.devices.device import runtime_device
 
     assert brian2.get_device() is runtime_device  # the sweep handed the device back
-
-
-@pytest.mark.slow
-def test_dask_sweep_completes_when_every_worker_dies(tmp_path):
-    """Both workers are killed mid-sweep (the scattered plan dies with them); the nannies start new
-    ones, the plan is sent again, and the sweep ends complete and equal to an uninterrupted one."""
-    from dask.distributed import Client, LocalCluster
-
-    spec = seed_competition()
-    space = {BETA: np.linspace(0, 0.8, 40)}
-    store = tmp_path / "d2.zarr"
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        pids = list(client.run(os.getpid).values())
-        box = {}
-
-        def run():
-            try:
-                box["ds"] = na.sweep(spec, space, "2 s", chunk_size=2, progress=False, backend="dask",
-                                     scheduler=cluster.scheduler_address, store=store)
-            except BaseException as err:  # reported below
-                box["error"] = err
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        deadline = time.time() + 240
-        while time.time() < deadline:
-            done = _done(store)
-            if done is not None and done.sum() >= 1:
-                break
-            time.sleep(0.05)
-        assert not _done(store).all(), "the sweep ended before the workers could be killed"
-        for pid in pids:
-            os.kill(pid, signal.SIGKILL)
-        thread.join(timeout=300)
-    assert "error" not in box, box.get("error")
-    ds = box["ds"].load()
-    assert ds.chunk_done.values.all()
-    ref = na.sweep(spec, space, "2 s", chunk_size=40, progress=False)
-    np.testing.assert_allclose(ds.u_final.values, ref.u_final.values, rtol=0, atol=1e-12)
