@@ -145,7 +145,12 @@ class NetworkSpec(SpecModel):
             owner = area.competition if area.competition is not None else area.dynamics
             where = "competition" if area.competition is not None else "dynamics"
             self._check_rule(f"areas.{name}.{where}.plasticity", getattr(owner, "plasticity", None), area)
+        named = {}
         for k, stim in enumerate(self.stimuli):
+            if stim.name is not None:
+                if stim.name in named:
+                    raise SpecProblem(f"stimuli[{k}].name: {stim.name!r} is used twice (also stimuli[{named[stim.name]}])")
+                named[stim.name] = k
             if stim.area not in areas:
                 raise _no_such_area(f"stimuli[{k}].area", stim.area, areas)
             n = areas[stim.area].n

@@ -172,6 +172,8 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
                      chunk_size=chunk_size, target=target)
     plan.run = uuid.uuid4().hex  # this invocation: its own workers may take over each other's leases
     attrs = _attrs(spec, space, plan, target)
+    if backend == "dask" and scheduler is not None:
+        _reachable(scheduler)  # before the store exists: an unreachable cluster leaves nothing behind
     chunks: dict[int, xr.Dataset] = {}
     stats = {"diverged": 0}
     sweep_store = None
@@ -211,6 +213,20 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
             raise SweepError("store: some chunks are still missing after the run; rerun to complete them")
         return ds
     return _in_memory(spec, plan, chunks, attrs)
+
+
+def _reachable(address: str, timeout: float = 10.0) -> None:
+    """A one-line `SweepError` unless something listens at the scheduler `address` (``tcp://host:port``)."""
+    import re
+    import socket
+
+    m = re.fullmatch(r"(?:tcp://)?\[?([^\]]+?)\]?:(\d+)", address.strip())
+    if m is None:
+        raise SweepError(f"scheduler: write the address as tcp://host:port (got {address[:80]!r})")
+    try:
+        socket.create_connection((m.group(1), int(m.group(2))), timeout=timeout).close()
+    except OSError as err:
+        raise SweepError(f"scheduler: cannot reach {address[:80]!r} ({err.strerror or err})") from None
 
 
 def _finish_shared(plan: SweepPlan, sweep_store: SweepStore, store: str, on_done, poll: float = 0.5) -> None:

@@ -145,3 +145,23 @@ def test_a_full_disk_is_one_line_and_the_rerun_completes(tmp_path, monkeypatch):
     ds = na.sweep(seed_competition(), {BETA: [0.1, 0.2, 0.3, 0.4]}, "10 ms", chunk_size=2, store=store,
                   progress=False)
     assert ds.chunk_done.values.all()
+
+
+def test_an_unreachable_scheduler_leaves_no_store(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    store = tmp_path / "u.zarr"
+    with pytest.raises(na.SweepError, match=r"scheduler: cannot reach 'tcp://127.0.0.1:\d+'"):
+        na.sweep(seed_competition(), {BETA: [0.1]}, "10 ms", backend="dask", scheduler=f"tcp://127.0.0.1:{port}",
+                 store=store, progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_duplicate_stimulus_names_are_refused():
+    spec = na.spec.spec_to_dict(seed_competition())
+    spec["stimuli"] = [{"name": "cue", "area": "V1", "amplitude": 1.0}, {"name": "cue", "area": "V1", "amplitude": 2.0}]
+    with pytest.raises(na.SpecError, match=r"stimuli\[1\]\.name: 'cue' is used twice \(also stimuli\[0\]\)"):
+        na.load_spec(spec)
