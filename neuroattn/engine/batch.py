@@ -17,11 +17,11 @@ import numpy as np
 from neuroattn.exceptions import BuildError
 from neuroattn.spec import NetworkSpec
 from neuroattn.spec.area import per_unit
-from neuroattn.spec.dynamics import AreaDynamics, MatrixCache, area_dynamics
+from neuroattn.spec.dynamics import AreaDynamics, MatrixCache, area_dynamics, dynamics_structure
 
 
-def _area_structure(area, dynamics: AreaDynamics) -> tuple:
-    return area.n, area.transfer.structure(), dynamics.structure, tuple(sorted(dynamics.units.items()))
+def _area_structure(area) -> tuple:
+    return (area.n, area.transfer.structure()) + dynamics_structure(area)
 
 
 def _spiking_structure(area) -> tuple:
@@ -29,10 +29,10 @@ def _spiking_structure(area) -> tuple:
     return area.n, area.neuron.structure(), None if comp is None else comp.model
 
 
-def structure_key(spec: NetworkSpec, cache: Optional[MatrixCache] = None) -> tuple:
-    """What must be equal for specs to share one network; numbers that may differ are left out."""
-    cache = cache or MatrixCache()
-    areas = tuple((name, _spiking_structure(a) if a.spiking else _area_structure(a, area_dynamics(a, cache)))
+def structure_key(spec: NetworkSpec) -> tuple:
+    """What must be equal for specs to share one network; numbers that may differ are left out (no
+    weight matrix is computed for this)."""
+    areas = tuple((name, _spiking_structure(a) if a.spiking else _area_structure(a))
                   for name, a in spec.areas.items())
     projections = tuple((p.name, p.source, p.target, p.mode, p.delay, p.synapse.kind,
                          None if p.plasticity is None else p.plasticity.structure()) for p in spec.projections)
@@ -122,10 +122,9 @@ class BatchParams:
 
 def group_by_structure(specs: Sequence[NetworkSpec]) -> list[list[int]]:
     """Positions of `specs` grouped by structure, in order of first appearance."""
-    cache = MatrixCache()
     groups: dict = {}
     for pos, spec in enumerate(specs):
-        groups.setdefault(structure_key(spec, cache), []).append(pos)
+        groups.setdefault(structure_key(spec), []).append(pos)
     return list(groups.values())
 
 
@@ -142,9 +141,9 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
         raise BuildError("batch: needs at least one spec")
     cache = MatrixCache()
     dynamics = [{name: None if a.spiking else area_dynamics(a, cache) for name, a in s.areas.items()} for s in specs]
-    key = structure_key(specs[0], cache)
+    key = structure_key(specs[0])
     for k, spec in enumerate(specs[1:], start=1):
-        other = structure_key(spec, cache)
+        other = structure_key(spec)
         if other != key:
             part = ("areas", "projections", "stimuli", "tasks")[next(i for i in range(4) if other[i] != key[i])]
             raise BuildError(f"batch: point {k} differs from point 0 in the structure of its {part}; "

@@ -278,6 +278,21 @@ def _custom_dynamics(area, cache: MatrixCache) -> AreaDynamics:
                         timescale, rhs, partials)
 
 
+def dynamics_structure(area) -> tuple:
+    """What of `area`'s dynamics must be equal for areas to share a network (the `AreaDynamics`
+    structure and constant units), without computing any weight matrix."""
+    if area.dynamics is not None:
+        dyn = area.dynamics
+        _, units = dyn.parameter_values(area.n)
+        return (("dynamics", dyn.equations, tuple(sorted(units.items())), dyn.weights is None,
+                 None if dyn.plasticity is None else dyn.plasticity.structure()), tuple(sorted(units.items())))
+    comp = area.competition
+    if comp is None:
+        return ("none",), (("tau", "second"),)
+    units = {"tau": "second", **{c: "1" for c in comp.constants}}
+    return comp.structure(), tuple(sorted(units.items()))
+
+
 def area_dynamics(area, cache: Optional[MatrixCache] = None) -> AreaDynamics:
     """The `AreaDynamics` of an `Area` (its competition model, or its own equations)."""
     cache = cache or MatrixCache()
@@ -286,4 +301,4 @@ def area_dynamics(area, cache: Optional[MatrixCache] = None) -> AreaDynamics:
     return _competition_dynamics(area, cache)
 
 
-__all__ = ["Dynamics", "AreaDynamics", "area_dynamics", "MatrixCache", "parse_equations", "BUILT_IN_NAMES"]
+__all__ = ["Dynamics", "AreaDynamics", "area_dynamics", "dynamics_structure", "MatrixCache", "parse_equations", "BUILT_IN_NAMES"]
