@@ -14,10 +14,17 @@ from typing import Optional, Sequence
 from neuroattn.exceptions import DivergenceWarning, NeuroAttnError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's errors as one line, like every other error of the command line."""
+
+    def error(self, message):
+        self.exit(2, f"neuroattn: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="neuroattn", description="Simulate attention as "
+    parser = _Parser(prog="neuroattn", description="Simulate attention as "
                                      "competition-inhibition dynamics across cortical areas (Brian2).")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="simulate a model file and save the result")
     run.add_argument("spec", help="model YAML file")
     run.add_argument("--duration", required=True, help="model time, e.g. 2s or '500 ms'")
