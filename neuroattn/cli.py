@@ -78,7 +78,7 @@ def _run(args) -> int:
         from neuroattn.plotting import traces
 
         fig = traces(result)
-        fig.savefig(args.plot, dpi=120)
+        fig.savefig(args.plot, dpi=120, bbox_inches="tight")
     if not args.quiet:
         flag = "  DIVERGED" if result.attrs.get("diverged") else ""
         print(f"{spec.name}: {result.sizes['unit']} units, {result.attrs['duration']:g} s model time "

@@ -90,15 +90,13 @@ def traces(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, var: st
         kinds = {is_cue for *_, is_cue in epochs}
         handles = [Patch(color=CUE_COLOUR, alpha=0.5, label="cue")] if True in kinds else []
         handles += [Patch(color=STIMULUS_COLOUR, label="stimulus")] if False in kinds else []
-        features = axes[0].get_legend()
-        axes[0].legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=7,
-                       frameon=False)
-        if features is not None:  # a second legend replaces the first unless it is kept as an artist
-            axes[0].add_artist(features)
-    fig.suptitle(result.attrs.get("title", ""), fontsize=10)
-    fig.tight_layout()
+        # a figure legend: the axes keep their own (features), and both count for tight bounding boxes
+        fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.01, 0.955), ncol=2, fontsize=7,
+                   frameon=False)
+    fig.suptitle(result.attrs.get("title", ""), fontsize=10, y=0.995)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
     if path is not None:
-        fig.savefig(path, dpi=120)
+        fig.savefig(path, dpi=120, bbox_inches="tight")
     return fig
 
 
