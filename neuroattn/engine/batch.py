@@ -4,7 +4,7 @@ K parameter points that share a structure (areas and their sizes, transfer kinds
 projections and stimuli exist and when) run as one Brian2 network of K copies. Everything numeric
 (time constants, beta, user parameters, weights, amplitudes, noise levels …) becomes a per-unit
 constant, or a per-point weight matrix. What is structure and what is a number comes from the kinds'
-registrations (`TransferFunction.structure`, `CompetitionModel.structure`, `AreaDynamics.structure`).
+registrations (`TransferFunction.structure`, `CompetitionModel.structure`, `dynamics_structure`).
 Nothing here imports brian2.
 """
 from __future__ import annotations

@@ -34,8 +34,9 @@ def collect(built, record, K: int):
     binned, last = {}, {}
     if built.spiking is not None and built.spiking.spikes:
         every = next(iter(monitors.values())).clock.dt_ / built.dt if monitors else None
-        _, _, binned, last = spike_results(built.spiking, built.params, K, times, built.n_steps, built.dt,
-                                           int(round(every)) if every else None)
+        data, coords, binned, last = spike_results(built.spiking, built.params, K, times, built.n_steps, built.dt,
+                                                   int(round(every)) if every else None)
+        built.spiking.results = (data, coords)  # the spike variables, for `spikes_of`
     if monitors:
         for var in record:
             parts = []
@@ -65,12 +66,11 @@ def collect(built, record, K: int):
 
 
 def spikes_of(built, K: int) -> tuple[dict, dict]:
-    """The spike variables (``spike_time``, ``spike_unit``, ``spike_point`` along ``spike``) of a run."""
-    from neuroattn.engine.spiking import spike_results
-
-    if built.spiking is None or not built.spiking.spikes:
+    """The spike variables (``spike_time``, ``spike_unit``, ``spike_point`` along ``spike``) of a run,
+    as `collect` read them."""
+    if built.spiking is None or built.spiking.results is None:
         return {}, {}
-    data, coords, _, _ = spike_results(built.spiking, built.params, K, None, built.n_steps, built.dt, None)
+    data, coords = built.spiking.results
     keep = data["spike_point"][1] < K
     return ({k: (dims, values[keep], attrs) for k, (dims, values, attrs) in data.items()},
             {k: (dim, values[keep]) for k, (dim, values) in coords.items()})

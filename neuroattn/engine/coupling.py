@@ -61,6 +61,7 @@ class StepOperation:
             learn = plastic.get(c.name)
             post = groups[c.target].variables["r"].get_value().reshape(n_points, -1) if learn else None
             self._jobs.append((live, line, c.delay_steps, w, out[..., None] if batched else out, batched, learn, post))
+        self._learning = [job for job in self._jobs if job[6] is not None]
 
     def __call__(self):
         step = self._step
@@ -85,10 +86,9 @@ class StepOperation:
                 np.matmul(w, src[..., None], out=out)
             else:
                 np.matmul(src, w, out=out)
-        for live, line, d, w, out, batched, learn, post in self._jobs:  # after every coupling read w_k
-            if learn is not None:
-                src = live if not d else line[(step - d) % (d + 1)]
-                learn.update(step, post, src)
+        for live, line, d, w, out, batched, learn, post in self._learning:  # after every coupling read w_k
+            src = live if not d else line[(step - d) % (d + 1)]
+            learn.update(step, post, src)
         if step > 0:
             for process, view in self._noises:
                 view[:] = process.advance()

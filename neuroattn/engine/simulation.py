@@ -246,11 +246,12 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
         finally:
             if state is not None:
                 np.random.set_state(state)
+        collected = collect(built, settings.traced(), params.n_points)  # before `learned`: it reads the spikes
         extra = learned(built, params.n_points)
         if built.run_seconds is not None:  # standalone: the compiled program's own run time
             extra[0]["standalone_run_time"] = ((), built.run_seconds, {"units": "s", "long_name":
                                                 "run time of the compiled program (no code generation or compile)"})
-        return (*collect(built, settings.traced(), params.n_points), built.coupling, extra)
+        return (*collected, built.coupling, extra)
 
 
 def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progress, with_provenance,

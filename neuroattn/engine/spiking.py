@@ -2,13 +2,14 @@
 
 A spiking area is one NeuronGroup of K·n neurons of its `NeuronModel` (K batch copies). What enters
 its membrane equation is built from what reaches it: current synapses (``s_exc``, ``s_inh``, volts),
-conductance synapses (``g_exc``, ``g_inh``, relative to the leak), Poisson stimuli (one Poisson
-source per neuron, each spike adding ``input_weight`` to ``s_exc``) and current stimuli (``I_v``).
+conductance synapses (``g_exc``, ``g_inh``, relative to the leak), Poisson input (a Poisson count of
+input spikes per neuron and step, each adding ``input_weight`` to ``s_exc``, as Brian2's
+PoissonInput) and current stimuli (``I_v``).
 Its rate ``r`` (Hz), the spike train filtered with ``rate_tau``, exists where something reads it (a
 rate area, a gate). Projections between spiking areas are `Synapses` built from the projection's
 weight matrix (each non-zero weight one synapse, excitatory and inhibitory weights in separate
-objects, with the projection's delay). A rate area drives a spiking area through Poisson sources
-whose rates (``scale * W @ r``, in Hz) the step operation writes each step. A competition model on a
+objects, with the projection's delay). A rate area drives a spiking area through Poisson input at
+``scale * W @ r`` Hz, which the step operation writes each step. A competition model on a
 spiking area becomes synapses between its neurons (`competition_weights`): the `lateral` model's
 inhibition ``beta * w_ij`` is ``20 mV * beta * w_ij`` of inhibition per spike of neuron j onto
 neuron i, its ``alpha`` self-excitation likewise. Dale's law is not enforced here: excitatory
@@ -16,12 +17,14 @@ neurons inhibit each other directly (a shared inhibitory pool, Wang 2002, would 
 with recurrent excitation per competing unit; with one neuron per unit a pool inhibits the winner
 as much as the losers and selects nothing).
 
-Random numbers (Poisson spikes) come from Brian2's generator, seeded with the run's seed before the
-run (`seed_for_run`), so a spiking run repeats exactly for the same seed, batch and target.
+Random numbers (Poisson counts) come from Brian2's generator, seeded with the batch's first seed
+before the run (`engine.simulation`), so a spiking run repeats exactly for the same seed, batch and
+target.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 import brian2
 import numpy as np
@@ -79,6 +82,7 @@ class SpikingParts:
     rate_inputs: list = field(default_factory=list)  # (rate view, source area, W)
     stdp: dict = field(default_factory=dict)  # projection name -> (Synapses, point, post, pre, shape)
     gates: list = field(default_factory=list)  # (gate view on the target, gate rule, target area)
+    results: Optional[tuple] = None  # (spike variables, coordinates) once the run is collected
 
 
 def channels(spec, name: str) -> tuple[bool, bool]:

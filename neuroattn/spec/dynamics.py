@@ -197,7 +197,6 @@ class AreaDynamics:
     constants: dict[str, np.ndarray]  # per-unit values (n,), SI
     units: dict[str, str]  # Brian2 unit name of each constant
     coupling: Optional[np.ndarray]  # the matrix of rec (n x n), or None where rec is not used
-    structure: tuple  # what must be equal within a batch
     state: tuple[str, ...] = ("u",)
     state_units: dict[str, str] = field(default_factory=lambda: {"u": "1"})
     timescale: Optional[np.ndarray] = None  # (n,) seconds, to scale residuals in fixed-point searches
@@ -209,7 +208,7 @@ def _competition_dynamics(area, cache: MatrixCache) -> AreaDynamics:
     comp, n = area.competition, area.n
     tau = np.full(n, area.tau)
     if comp is None:
-        return AreaDynamics("du/dt = (-u + I)/tau : 1", {"tau": tau}, {"tau": "second"}, None, ("none",),
+        return AreaDynamics("du/dt = (-u + I)/tau : 1", {"tau": tau}, {"tau": "second"}, None,
                             timescale=tau, rhs=lambda u, r, rec, I, c: (-u + I) / c["tau"],
                             partials=lambda u, r, rec, I, c: (-1 / c["tau"], 0 * u, 0 * u, 1 / c["tau"]))
     derived = cache.get((comp.weights, area.features), (n,) + comp.structure(),
@@ -225,7 +224,7 @@ def _competition_dynamics(area, cache: MatrixCache) -> AreaDynamics:
         return -1 / c["tau"], g_r / c["tau"], g_rec / c["tau"], g_I / c["tau"]
 
     return AreaDynamics(f"du/dt = (-u + {comp.equation})/tau : 1", constants, units, derived["rec"],
-                        comp.structure(), timescale=tau, rhs=rhs, partials=partials)
+                        timescale=tau, rhs=rhs, partials=partials)
 
 
 @functools.lru_cache(maxsize=64)
@@ -269,12 +268,10 @@ def _custom_dynamics(area, cache: MatrixCache) -> AreaDynamics:
     lines = dyn.lines()
     state = dyn.state_variables()
     state_units = {ln.name: ln.unit for ln in lines if ln.kind == "diff"}
-    structure = ("dynamics", dyn.equations, tuple(sorted(units.items())), dyn.weights is None,
-                 None if dyn.plasticity is None else dyn.plasticity.structure())
     timescale = constants.get("tau") if units.get("tau") == "second" else None
     # with more than one state variable the analysis refuses the area (no rhs, no partials)
     rhs, partials = _numpy_pair(dyn.equations, tuple(constants)) if state == ("u",) else (None, None)
-    return AreaDynamics(dyn.equations, constants, units, coupling, structure, state, state_units,
+    return AreaDynamics(dyn.equations, constants, units, coupling, state, state_units,
                         timescale, rhs, partials)
 
 
