@@ -12,7 +12,7 @@ Examples
 """
 __version__ = "0.1.0"
 
-from neuroattn.exceptions import (BuildError, DivergenceWarning, NeuroAttnError, SimulationError,
+from neuroattn.exceptions import (BuildError, DivergenceWarning, FitError, NeuroAttnError, SimulationError,
                                   SpecError, SweepError)
 from neuroattn.spec import (Area, Bump, Divisive, Expression, FeatureAxis, Gaussian, Lateral, Linear,
                             Matrix, NetworkSpec, OUNoise, Projection, Random, ReLU, Seed, Sigmoid,
@@ -35,6 +35,13 @@ def sweep(spec, space, duration, **kwargs):
     return _sweep(spec, space, duration, **kwargs)
 
 
+def fit(spec, data, params, objective="squared_error", method="differential_evolution", **kwargs):
+    """Fit `params` of `spec` to `data`; see `neuroattn.fitting.fit` for every option."""
+    from neuroattn.fitting import fit as _fit
+
+    return _fit(spec, data, params, objective, method, **kwargs)
+
+
 def simulate_batch(specs, duration, **kwargs):
     """Run K specs of one structure as one network; see `neuroattn.engine.simulate_batch`."""
     from neuroattn.engine import simulate_batch as _simulate_batch
@@ -42,7 +49,7 @@ def simulate_batch(specs, duration, **kwargs):
     return _simulate_batch(specs, duration, **kwargs)
 
 
-__all__ = ["simulate", "simulate_batch", "sweep", "learned_spec", "models", "load_spec", "dump_spec", "NetworkSpec", "Area",
+__all__ = ["simulate", "simulate_batch", "sweep", "fit", "FitError", "learned_spec", "models", "load_spec", "dump_spec", "NetworkSpec", "Area",
            "FeatureAxis", "Seed", "Lateral", "Divisive", "Projection", "Stimulus", "Bump", "OUNoise",
            "Sigmoid", "ReLU", "Linear", "Expression", "Uniform", "Matrix", "Gaussian", "Random",
            "NeuroAttnError", "SpecError", "BuildError", "SimulationError", "SweepError",

@@ -37,6 +37,10 @@ class SweepError(NeuroAttnError):
     """A parameter sweep is malformed, or its store belongs to another sweep."""
 
 
+class FitError(NeuroAttnError):
+    """A fit is malformed (a parameter path, bounds, data, objective), or its store belongs to another fit."""
+
+
 class NeuroAttnWarning(UserWarning):
     """Base class of neuroattn's warnings."""
 

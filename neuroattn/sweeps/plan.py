@@ -68,7 +68,9 @@ class SweepPlan:
     describe: dict = field(default_factory=dict)  # the space, for provenance
     learned: tuple = ()  # final weights and rule state of plastic connections, kept per point
     run: str = ""  # this invocation of the sweep (not part of its identity): its workers share leases
+    summary: Optional[object] = None  # a `Summary`: per-point numbers reduced from traces not kept
     _base_spec: Optional[object] = field(default=None, repr=False, compare=False)
+    _specs: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_points(self) -> int:
@@ -85,9 +87,14 @@ class SweepPlan:
         return {p: v[k] for p, v in self.columns.items()}
 
     def spec(self, k: int):
+        """Point `k`'s spec; points with the same swept values (other seeds) share one spec object."""
         if self._base_spec is None:
             self._base_spec = NetworkSpec.from_dict(self.base)
-        return apply_to_spec(self._base_spec, self.point_values(k), self.base)
+        values = self.point_values(k)
+        key = json.dumps(values, sort_keys=True, default=repr)
+        if key not in self._specs:
+            self._specs[key] = apply_to_spec(self._base_spec, values, self.base)
+        return self._specs[key]
 
     @property
     def trace_times(self) -> Optional[np.ndarray]:
@@ -97,7 +104,7 @@ class SweepPlan:
 
     def __getstate__(self):  # the validated spec is rebuilt where the plan arrives (it is large)
         state = dict(self.__dict__)
-        state["_base_spec"] = None
+        state["_base_spec"], state["_specs"] = None, {}
         return state
 
     def identity(self) -> str:
@@ -106,6 +113,8 @@ class SweepPlan:
                "dt": self.dt, "record_every": self.record_every, "variables": list(self.variables),
                "final": self.final, "metrics": list(self.metrics), "metric_areas": list(self.metric_areas),
                "chunk_size": self.chunk_size}
+        if self.summary is not None:
+            key["summary"] = self.summary.identity()
         return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
     def run_chunk(self, index: int, cache=None) -> xr.Dataset:
@@ -121,6 +130,9 @@ class SweepPlan:
         internal = self.record_every is None and any(m in NEEDS_TRACES for m in self.metrics)
         every = self.record_every or (max(1, self.n_steps // METRIC_SAMPLES) if internal else None)
         record = tuple(dict.fromkeys(self.variables + (("r", "I") if internal else ())))
+        if self.summary is not None and self.summary.record and not self.record_every:
+            every = max(1, int(round(self.summary.record_every / self.dt)))
+            record = tuple(dict.fromkeys(record + tuple(self.summary.record)))
         settings = RunSettings(self.dt, self.n_steps, every, record if every else ())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)
@@ -135,6 +147,8 @@ class SweepPlan:
             for area in self.metric_areas:
                 values = metric_values(res, name, area)
                 metrics[f"{name}_{area}"] = values.drop_vars([c for c in values.coords if c != "point"])
+        if self.summary is not None:
+            metrics.update(self.summary.summarise(res))
         keep = [v for v in self.variables if self.record_every] + (["u_final", "r_final"] if self.final else [])
         keep += [v for v in res.data_vars if v in self.learned]
         out = res[keep + ["diverged"]].assign(metrics)

@@ -87,6 +87,13 @@ def template(plan: SweepPlan, spec, attrs: dict) -> tuple[xr.Dataset, dict]:
             fill = -1 if np.issubdtype(dtype, np.integer) else np.nan
             data[f"{name}_{area}"] = (("point",), da.full(K, fill, dtype=dtype, chunks=c))
             encoding[f"{name}_{area}"] = {"chunks": (c,)}
+    if plan.summary is not None:
+        for name, (extra, dtype, fill, var_attrs) in plan.summary.variables(spec).items():
+            dims, shape = ("point",) + tuple(d for d, _ in extra), (K,) + tuple(n for _, n in extra)
+            for dim, size in extra:
+                coords.setdefault(dim, (dim, np.arange(size)))
+            data[name] = (dims, da.full(shape, fill, dtype=dtype, chunks=(c,) + shape[1:]), dict(var_attrs))
+            encoding[name] = {"chunks": (c,) + shape[1:]}
     data["chunk_done"] = (("chunk",), da.zeros(plan.n_chunks, dtype=bool, chunks=1))
     encoding["chunk_done"] = {"chunks": (1,)}
     return xr.Dataset(data, coords=coords, attrs=attrs), encoding

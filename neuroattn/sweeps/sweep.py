@@ -62,8 +62,15 @@ def _git_revision() -> Optional[str]:
 def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: Union[int, Sequence[int]] = 0,
               record: str = "final", record_every=1, variables: Sequence[str] = ("u", "r"),
               final: bool = True, metrics: Sequence[str] = (), metric_areas: Optional[Sequence[str]] = None,
-              chunk_size: Optional[int] = None, target: Optional[str] = None) -> SweepPlan:
-    """Check every option and the first point, and lay out the sweep's points and chunks."""
+              chunk_size: Optional[int] = None, target: Optional[str] = None, summary=None) -> SweepPlan:
+    """Check every option and every point, and lay out the sweep's points and chunks.
+
+    `summary` (optional) reduces each point's traces to per-point numbers that the store keeps
+    instead of the traces: an object with ``record`` (variables), ``record_every`` (seconds),
+    ``variables(spec)`` (name -> (extra dims ((dim, size), ...), dtype, fill, attrs)),
+    ``summarise(result)`` (name -> DataArray over ``point`` and those dims) and ``identity()`` (text
+    that changes whenever its numbers would).
+    """
     from neuroattn.engine import RunSettings
 
     base = spec_data(spec)
@@ -71,7 +78,7 @@ def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: 
     for path in columns:
         get_value(base, path)  # unknown paths fail here, naming the closest valid ones
     every, variables = _record(spec, record, record_every, variables)
-    if not final and every is None and not metrics:
+    if not final and every is None and not metrics and summary is None:
         raise SweepError("record: keeps nothing (final=False, no traces, no metrics)")
     try:
         settings = RunSettings.parse(duration, dt, every)
@@ -97,6 +104,9 @@ def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: 
     trace_bytes = n_trace * spec.n_units * 8 * max(len(variables), 1)
     if not every and any(m in NEEDS_TRACES for m in metrics):  # traces kept only while metrics are computed
         trace_bytes = METRIC_SAMPLES * spec.n_units * 8 * 2
+    if not every and summary is not None and summary.record:
+        trace_bytes = max(trace_bytes, int(n_steps * dt_s / summary.record_every) * spec.n_units * 8
+                          * len(summary.record))
     if chunk_size is None:
         chunk_size = _default_chunk(len(point_seeds), spec.n_units, trace_bytes)
     elif not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
@@ -105,7 +115,7 @@ def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: 
                      n_steps=n_steps, record_every=every, variables=variables if every else (), final=final,
                      metrics=tuple(metrics), metric_areas=tuple(areas) if metrics else (),
                      chunk_size=int(min(chunk_size, len(point_seeds))), target=target,
-                     describe=space.describe(), learned=tuple(spec.learned_variables()))
+                     describe=space.describe(), learned=tuple(spec.learned_variables()), summary=summary)
     for k in range(plan.n_points):  # every point must give a valid spec before anything is created
         plan.spec(k)
     return plan
@@ -116,7 +126,8 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
           variables: Sequence[str] = ("u", "r"), final: bool = True, metrics: Sequence[str] = (),
           metric_areas: Optional[Sequence[str]] = None, store=None, backend: str = "batched",
           chunk_size: Optional[int] = None, workers: Optional[int] = None, scheduler: Optional[str] = None,
-          target: Optional[str] = None, progress: Optional[bool] = True, overwrite: bool = False) -> xr.Dataset:
+          target: Optional[str] = None, progress: Optional[bool] = True, overwrite: bool = False,
+          summary=None) -> xr.Dataset:
     """Run `spec` at every point of `space`; returns a Dataset along ``point``.
 
     Parameters
@@ -148,6 +159,8 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
         each process compiles one C++ program per structure (for `chunk_size` points, every synapse
         connected) and runs every chunk through it with Brian2's ``run_args``, never recompiling.
     progress : show a progress bar with points/s and the time left.
+    summary : per-point numbers reduced from traces that are not kept (see `make_plan`); fits use it
+        to keep, say, each trial's decision time instead of its traces.
 
     Examples
     --------
@@ -169,7 +182,7 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
     target = resolve_target(target)
     plan = make_plan(spec, space, duration, dt=dt, seeds=seeds, record=record, record_every=record_every,
                      variables=variables, final=final, metrics=metrics, metric_areas=metric_areas,
-                     chunk_size=chunk_size, target=target)
+                     chunk_size=chunk_size, target=target, summary=summary)
     plan.run = uuid.uuid4().hex  # this invocation: its own workers may take over each other's leases
     attrs = _attrs(spec, space, plan, target)
     if backend == "dask" and scheduler is not None:
