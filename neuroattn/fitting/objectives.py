@@ -107,6 +107,10 @@ class Objective(SpecModel):
         """How far the loss may rise above its minimum inside a 95 % interval of one parameter."""
         return HALF_CHI2_95
 
+    def synthetic(self, trials: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+        """Simulated trials written as data this objective reads (for parameter-recovery studies)."""
+        raise NotImplementedError
+
     def n_data(self, data: pd.DataFrame) -> int:
         return len(data)
 
@@ -138,6 +142,13 @@ class _Decisions(Objective):
     def summarise(self, result: xr.Dataset) -> dict[str, xr.DataArray]:
         out = decision_times(result, self.area, self.threshold, var=self.var)
         return {name: out[name].drop_vars([c for c in out[name].coords if c != "point"]) for name in out}
+
+    def synthetic(self, trials, table) -> pd.DataFrame:
+        decided = trials["choice"].to_numpy() >= 0
+        out = table.iloc[trials["condition"].to_numpy()[decided]].reset_index(drop=True)
+        out["rt"] = trials["decision_time"].to_numpy()[decided] + getattr(self, "non_decision_time", 0.0)
+        out["correct"] = (trials["choice"].to_numpy()[decided] == self.correct_unit).astype(float)
+        return out
 
 
 @OBJECTIVES.register
@@ -329,6 +340,9 @@ class SquaredError(Objective):
 
     def profile_delta(self, value, n_data, n_params) -> float:
         return 2 * HALF_CHI2_95 * value / max(n_data - n_params, 1)
+
+    def synthetic(self, trials, table) -> pd.DataFrame:
+        return self.predict(trials, table)[list(table.columns) + ["unit", "rate"]]
 
 
 __all__ = ["OBJECTIVES", "Objective", "Binomial", "RTLikelihood", "SquaredError", "HALF_CHI2_95"]
