@@ -53,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--netcdf", default=None, help="also export the finished sweep to this .nc file")
     sw.add_argument("--overwrite", action="store_true", help="replace a store of a different sweep")
     sw.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
+    ft = sub.add_parser("fit", help="fit a model's parameters to data (a fit file) into a resumable Zarr store")
+    ft.add_argument("fit", help="fit YAML file (model, data, params, objective, optimiser)")
+    ft.add_argument("--out", required=True, help="Zarr store (.zarr); rerunning the same fit resumes it")
+    ft.add_argument("--backend", choices=("batched", "processes", "dask"), default=None,
+                    help="override the file's backend")
+    ft.add_argument("--workers", type=int, default=None, help="worker processes (processes, local dask)")
+    ft.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
+    ft.add_argument("--overwrite", action="store_true", help="replace a store of a different fit")
+    ft.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     sub.add_parser("info", help="print versions and the active code-generation target")
     return parser
 
@@ -115,6 +124,26 @@ def _sweep(args) -> int:
     return 0
 
 
+def _fit(args) -> int:
+    import neuroattn
+    from neuroattn.fitting.config import load_fit
+
+    if Path(args.out).suffix.lower() != ".zarr":
+        raise NeuroAttnError(f"out: fit stores are Zarr folders ending in .zarr (got {args.out!r})")
+    spec, data, kwargs = load_fit(args.fit)
+    for option in ("backend", "workers", "scheduler"):
+        if getattr(args, option) is not None:
+            kwargs[option] = getattr(args, option)
+    if args.scheduler is not None:
+        kwargs["backend"] = "dask"
+    result = neuroattn.fit(spec, data, store=args.out, overwrite=args.overwrite, progress=not args.quiet,
+                           **kwargs)
+    if not args.quiet:
+        print(result)
+        print(f"-> {args.out}")
+    return 0
+
+
 def _info() -> int:
     from neuroattn.engine import resolve_target
     from neuroattn.results import versions
@@ -130,7 +159,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         with warnings.catch_warnings():  # the summary line reports divergence already
             warnings.simplefilter("ignore", DivergenceWarning)
-            return {"run": _run, "sweep": _sweep}.get(args.command, lambda _: _info())(args)
+            return {"run": _run, "sweep": _sweep, "fit": _fit}.get(args.command, lambda _: _info())(args)
     except NeuroAttnError as err:
         print(f"neuroattn: error: {err}", file=sys.stderr)
         return 2

@@ -123,8 +123,11 @@ class BatchParams:
 def group_by_structure(specs: Sequence[NetworkSpec]) -> list[list[int]]:
     """Positions of `specs` grouped by structure, in order of first appearance."""
     groups: dict = {}
+    keys: dict[int, tuple] = {}  # points of one sweep row are one spec object: its key once
     for pos, spec in enumerate(specs):
-        groups.setdefault(structure_key(spec), []).append(pos)
+        if id(spec) not in keys:
+            keys[id(spec)] = structure_key(spec)
+        groups.setdefault(keys[id(spec)], []).append(pos)
     return list(groups.values())
 
 
@@ -140,9 +143,21 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
     if not specs:
         raise BuildError("batch: needs at least one spec")
     cache = MatrixCache()
-    dynamics = [{name: None if a.spiking else area_dynamics(a, cache) for name, a in s.areas.items()} for s in specs]
+    built: dict[int, tuple] = {}  # points of one sweep row share their area objects: build each once
+
+    def dynamics_of(area):
+        hit = built.get(id(area))
+        if hit is None or hit[0] is not area:
+            hit = built[id(area)] = (area, None if area.spiking else area_dynamics(area, cache))
+        return hit[1]
+
+    dynamics = [{name: dynamics_of(a) for name, a in s.areas.items()} for s in specs]
     key = structure_key(specs[0])
+    checked = {id(specs[0])}
     for k, spec in enumerate(specs[1:], start=1):
+        if id(spec) in checked:
+            continue
+        checked.add(id(spec))
         other = structure_key(spec)
         if other != key:
             part = ("areas", "projections", "stimuli", "tasks")[next(i for i in range(4) if other[i] != key[i])]

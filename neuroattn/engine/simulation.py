@@ -187,7 +187,7 @@ def check_numerics(specs, dt: float, allow_large_dt: bool = False) -> None:
     refuse (`SimulationError`) where dt exceeds a time constant, unless `allow_large_dt`. Times are
     structure, so the first spec of each structure is checked for them; time constants of all."""
     taus = {}
-    for spec in specs:
+    for spec in {id(s): s for s in specs}.values():  # each spec object once (sweep rows repeat them)
         for where, tau in time_constants(spec).items():
             taus[where] = min(tau, taus.get(where, tau))
     if taus:

@@ -427,6 +427,7 @@ def fit(spec, data, params: Mapping[str, Any], objective="squared_error", method
     if not 0 < step < 0.5:
         raise FitError(f"step: must be between 0 and 0.5 of each parameter's range (got {step!r})")
     parameters = parse_params(params, spec, objective)
+    objective = _with_levels(objective, parameters)
     for path in objective.conditions.values():
         parse_params({path: (0, 1)}, spec, objective)  # a condition path must exist too
     n_par = len(parameters)
@@ -537,6 +538,21 @@ def synthetic_data(spec, values: Mapping[str, float], objective, conditions: pd.
     ds = evaluate.simulate(np.array([[p.lo for p in parameters]]))
     frame = evaluate._trials(ds, 0)
     return evaluate.readout(np.zeros(len(parameters))).synthetic(frame, evaluate.table)
+
+
+#: Levels recorded per trial when a decision threshold is fitted (interpolated between them).
+THRESHOLD_LEVELS = 33
+
+
+def _with_levels(objective, parameters):
+    """A fitted threshold: each trial keeps its crossings at levels spanning the bounds (one simulation
+    serves every threshold)."""
+    fitted = [p for p in parameters if p.on_objective and p.field == "threshold"]
+    if not fitted or getattr(objective, "levels", None) is not None:
+        return objective
+    p = fitted[0]
+    levels = p.value(np.linspace(0.0, 1.0, THRESHOLD_LEVELS))
+    return objective.replace(levels=tuple(float(v) for v in levels))
 
 
 def _direction(z: np.ndarray, i: int, step: float) -> np.ndarray:

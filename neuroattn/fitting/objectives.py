@@ -29,7 +29,7 @@ import pandas as pd
 import xarray as xr
 from pydantic import Field, PositiveFloat
 
-from neuroattn.analysis.decisions import decision_times
+from neuroattn.analysis.decisions import decision_times, first_crossing
 from neuroattn.exceptions import FitError
 from neuroattn.spec.base import SpecModel
 from neuroattn.spec.kinds import KindTable
@@ -119,13 +119,20 @@ class Objective(SpecModel):
 
 
 class _Decisions(Objective):
-    """Trials decided by the first threshold crossing of one unit of `area` (a race)."""
+    """Trials decided by the first threshold crossing of one unit of `area` (a race).
+
+    With `levels` (set by `fit` when ``objective.threshold`` is fitted), each trial keeps its crossing at
+    every level, and the crossing at `threshold` is interpolated between the two levels around it: the
+    running maximum of the race rises monotonically, so the interpolation is faithful, and the
+    threshold can vary between candidates that share one simulation.
+    """
 
     area: str
     threshold: float
     var: str = "r"
     correct_unit: int = Field(0, ge=0)
     sample_every: PositiveFloat = 5e-3  # seconds between samples of the traced variable (interpolated)
+    levels: Optional[tuple[float, ...]] = None
 
     @property
     def record(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -136,18 +143,44 @@ class _Decisions(Objective):
         return self.sample_every
 
     def variables(self, spec) -> dict[str, tuple]:
-        return {"decision_time": ((), np.float64, np.nan, {"units": "s", "long_name": "first threshold crossing"}),
-                "choice": ((), np.int64, -1, {"units": "1", "long_name": "unit that crossed first (-1: none)"})}
+        if self.area not in spec.areas:
+            raise FitError(f"objective.area: no area named {self.area!r} (areas: {', '.join(spec.areas)})")
+        extra = () if self.levels is None else (("level", len(self.levels)),)
+        return {"decision_time": (extra, np.float64, np.nan, {"units": "s", "long_name": "first threshold crossing"}),
+                "choice": (extra, np.int64, -1, {"units": "1", "long_name": "unit that crossed first (-1: none)"})}
 
     def summarise(self, result: xr.Dataset) -> dict[str, xr.DataArray]:
-        out = decision_times(result, self.area, self.threshold, var=self.var)
-        return {name: out[name].drop_vars([c for c in out[name].coords if c != "point"]) for name in out}
+        if self.levels is None:
+            out = decision_times(result, self.area, self.threshold, var=self.var)
+            return {name: out[name].drop_vars([c for c in out[name].coords if c != "point"]) for name in out}
+        x = result[self.var].sel(unit=(result.area == self.area).values).transpose("point", "time", "unit")
+        crossings = [first_crossing(x.values, x.time.values, level) for level in self.levels]
+        return {name: xr.DataArray(np.stack([c[i] for c in crossings], axis=1), dims=("point", "level"))
+                for i, name in enumerate(("decision_time", "choice"))}
+
+    def decisions(self, trials: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """(decision time, choice) of every trial at `threshold`."""
+        if self.levels is None:
+            return trials["decision_time"].to_numpy(float), trials["choice"].to_numpy()
+        levels = np.asarray(self.levels)
+        if not levels[0] <= self.threshold <= levels[-1]:
+            raise FitError(f"objective.threshold: {self.threshold:g} lies outside the recorded levels "
+                           f"[{levels[0]:g}, {levels[-1]:g}]")
+        times = np.stack(trials["decision_time"].to_numpy())
+        choices = np.stack(trials["choice"].to_numpy())
+        k = int(np.clip(np.searchsorted(levels, self.threshold) - 1, 0, len(levels) - 2))
+        w = (self.threshold - levels[k]) / (levels[k + 1] - levels[k])
+        time = (1 - w) * times[:, k] + w * times[:, k + 1]
+        choice = np.where(w > 0, choices[:, k + 1], choices[:, k])
+        undecided = choice < 0
+        return np.where(undecided, np.nan, time), choice
 
     def synthetic(self, trials, table) -> pd.DataFrame:
-        decided = trials["choice"].to_numpy() >= 0
+        time, choice = self.decisions(trials)
+        decided = choice >= 0
         out = table.iloc[trials["condition"].to_numpy()[decided]].reset_index(drop=True)
-        out["rt"] = trials["decision_time"].to_numpy()[decided] + getattr(self, "non_decision_time", 0.0)
-        out["correct"] = (trials["choice"].to_numpy()[decided] == self.correct_unit).astype(float)
+        out["rt"] = time[decided] + getattr(self, "non_decision_time", 0.0)
+        out["correct"] = (choice[decided] == self.correct_unit).astype(float)
         return out
 
 
@@ -162,8 +195,11 @@ class Binomial(_Decisions):
     def columns(self) -> list[str]:
         return list(self.conditions) + ["correct"]
 
+    fittable: ClassVar[tuple[str, ...]] = ("threshold",)
+
     def _p_correct(self, trials: pd.DataFrame) -> pd.Series:
-        score = np.where(trials["choice"] < 0, 0.5, (trials["choice"] == self.correct_unit).astype(float))
+        choice = self.decisions(trials)[1]
+        score = np.where(choice < 0, 0.5, (choice == self.correct_unit).astype(float))
         grouped = pd.Series(score, index=trials.index).groupby(trials["condition"])
         return (grouped.sum() + 0.5) / (grouped.count() + 1.0)
 
@@ -195,17 +231,17 @@ class RTLikelihood(_Decisions):
     min_bandwidth: PositiveFloat = 0.01
     contaminant: float = Field(0.01, ge=0, lt=1)
     rt_max: PositiveFloat = 3.0
-    fittable: ClassVar[tuple[str, ...]] = ("non_decision_time",)
+    fittable: ClassVar[tuple[str, ...]] = ("threshold", "non_decision_time")
 
     def columns(self) -> list[str]:
         return list(self.conditions) + ["rt", "correct"]
 
     def _groups(self, trials: pd.DataFrame):
-        correct = trials["choice"] == self.correct_unit
-        rt = trials["decision_time"].to_numpy() + self.non_decision_time
+        time, choice = self.decisions(trials)
+        rt = time + self.non_decision_time
         for c, index in trials.groupby("condition").indices.items():
-            yield c, len(index), {1: rt[index][correct.to_numpy()[index]],
-                                  0: rt[index][(~correct.to_numpy()[index]) & (trials["choice"].to_numpy()[index] >= 0)]}
+            yield c, len(index), {1: rt[index][choice[index] == self.correct_unit],
+                                  0: rt[index][(choice[index] != self.correct_unit) & (choice[index] >= 0)]}
 
     def _density(self, sims: np.ndarray, n_total: int, x: np.ndarray) -> np.ndarray:
         if len(sims) == 0:
