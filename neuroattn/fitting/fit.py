@@ -473,7 +473,7 @@ def fit(spec, data, params: Mapping[str, Any], objective="squared_error", method
                                             for i in range(n_par)])
 
             minimize(value_and_gradient, start, jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * n_par,
-                     options={"maxiter": local_iterations})
+                     options={"maxiter": local_iterations, "maxfun": 2 * local_iterations})
         elif local == "nelder-mead":
             bar.stage("nelder-mead", local_iterations * (n_par + 1))
             minimize(lambda z: evaluate(z[None], "nelder-mead")[0], start, method="Nelder-Mead",
