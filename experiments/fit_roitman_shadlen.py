@@ -1,9 +1,9 @@
 """Fit the Wong & Wang (2006) decision circuit to both monkeys of Roitman & Shadlen (2002).
 
-Per monkey, four parameters are fitted to the choices and reaction times of every trial (likelihood
+Per monkey, five parameters are fitted to the choices and reaction times of every trial (likelihood
 of the RT distributions of correct and error trials, from simulated trials): the motion input ``mu``
-(per unit of coherence, nA), the input noise (nA), the decision threshold on the winning population's
-NMDA gating ``S``, and the non-decision time. Differential evolution evaluates each generation as one
+(nA, scaled by 1 +- coherence), the background input ``I0`` (nA), the input noise (nA), the decision
+threshold on the winning population's NMDA gating ``S``, and the non-decision time. Differential evolution evaluates each generation as one
 batched simulation (candidates x 6 coherences x trials, the same noise seeds for every candidate),
 then Nelder-Mead refines the best; a profile of the likelihood gives 95 % intervals.
 
@@ -22,7 +22,7 @@ import pandas as pd
 
 MU = "areas.LIP.dynamics.parameters.mu"
 COH = "areas.LIP.dynamics.parameters.coh"
-PARAMS = {MU: (0.005, 0.05, "log"), "stimuli[noise].noise.sigma": (0.005, 0.05, "log"),
+PARAMS = {MU: (0.005, 0.05, "log"), "areas.LIP.baseline": (0.30, 0.34), "stimuli[noise].noise.sigma": (0.005, 0.05, "log"),
           "objective.threshold": (0.3, 0.75), "objective.non_decision_time": (0.05, 0.5)}
 OBJECTIVE = {"kind": "rt_likelihood", "area": "LIP", "var": "u", "threshold": 0.5, "conditions": {"coh": COH}}
 RUN = {"duration": "2 s", "dt": "1 ms"}
@@ -30,7 +30,7 @@ RUN = {"duration": "2 s", "dt": "1 ms"}
 CURVE = np.array([0.0, 0.016, 0.032, 0.048, 0.064, 0.096, 0.128, 0.192, 0.256, 0.384, 0.512])
 
 
-def fit_monkey(monkey: int, *, trials: int = 60, population: int = 20, generations: int = 30,
+def fit_monkey(monkey: int, *, trials: int = 100, population: int = 25, generations: int = 40,
                local_iterations: int = 12, store=None, progress: bool = True, seed: int = 0):
     """The fit of one monkey (a `FitResult`)."""
     import neuroattn as na
@@ -67,9 +67,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="results", help="folder for the fit stores and the figure")
     parser.add_argument("--monkeys", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--trials", type=int, default=60, help="simulated trials per coherence and candidate")
-    parser.add_argument("--population", type=int, default=20)
-    parser.add_argument("--generations", type=int, default=30)
+    parser.add_argument("--trials", type=int, default=100, help="simulated trials per coherence and candidate")
+    parser.add_argument("--population", type=int, default=25)
+    parser.add_argument("--generations", type=int, default=40)
     args = parser.parse_args()
 
     from neuroattn.data import ROITMAN_SHADLEN_CITATION, roitman_shadlen

@@ -107,8 +107,8 @@ class FitResult:
     history : every evaluated candidate (dim ``evaluation``): its parameters, ``loss``, ``batch`` and
         ``stage`` (``differential_evolution``, ``l-bfgs-b``, ``nelder-mead``, ``profile``).
     profile : the loss along each parameter around the optimum, the others held at their best values
-        (dims ``parameter``, ``step``), with ``lower``/``upper``: where the loss rises by the objective's
-        `profile_delta` (a 95 % interval; NaN where the profile does not rise that far inside the bounds).
+        (dims ``parameter``, ``step``), with ``lower``/``upper``: where a parabola fitted to it rises by
+        the objective's `profile_delta` (a 95 % interval; NaN where the profile does not curve upward).
     predictions : the model's prediction per condition at the optimum (`Objective.predict`).
     trials : the best candidate's simulated trials (one row each).
     """
@@ -327,7 +327,8 @@ def _open_store(path, identity: str, overwrite: bool) -> Path:
 
 
 def _profile(evaluate: _Evaluator, z_best: np.ndarray, parameters, value: float, points: int, width: float):
-    """The loss along each parameter around the optimum (the others held), in one batch."""
+    """The loss along each parameter around the optimum (the others held), in one batch, and 95 %
+    intervals from its curvature."""
     steps = np.linspace(-width, width, points)
     Z = []
     for i in range(len(parameters)):
@@ -335,42 +336,49 @@ def _profile(evaluate: _Evaluator, z_best: np.ndarray, parameters, value: float,
             z = z_best.copy()
             z[i] = np.clip(z[i] + s, 0.0, 1.0)
             Z.append(z)
-    losses = evaluate(np.array(Z), "profile").reshape(len(parameters), points)
-    values = np.array([[p.value(z[i]) for z in Z[i * points:(i + 1) * points]] for i, p in enumerate(parameters)])
+    Z = np.array(Z)
+    losses = evaluate(Z, "profile").reshape(len(parameters), points)
+    zs = Z[:, :].reshape(len(parameters), points, -1)
     delta = evaluate.objective.profile_delta(value, evaluate.objective.n_data(evaluate.data), len(parameters))
-    lower, upper = [], []
+    values, lower, upper, curvature = [], [], [], []
     for i, p in enumerate(parameters):
-        lo, hi = _crossings(values[i], losses[i], value + delta, p.value(z_best[i]))
-        lower.append(lo)
-        upper.append(hi)
-    return xr.Dataset({"value": (("parameter", "step"), values, {"long_name": "parameter value"}),
+        z = zs[i, :, i]
+        values.append(p.value(z))
+        lo, hi, c = _interval(z, losses[i], z_best[i], delta)
+        lower.append(float(p.value(lo)) if np.isfinite(lo) else np.nan)
+        upper.append(float(p.value(hi)) if np.isfinite(hi) else np.nan)
+        curvature.append(c)
+    return xr.Dataset({"value": (("parameter", "step"), np.array(values), {"long_name": "parameter value"}),
                        "loss": (("parameter", "step"), losses, {"long_name": "loss, other parameters at the optimum"}),
                        "lower": ("parameter", np.array(lower), {"long_name": "lower end of the 95 % interval"}),
-                       "upper": ("parameter", np.array(upper), {"long_name": "upper end of the 95 % interval"})},
+                       "upper": ("parameter", np.array(upper), {"long_name": "upper end of the 95 % interval"}),
+                       "curvature": ("parameter", np.array(curvature),
+                                     {"long_name": "second derivative of the loss in the unit cube"})},
                       coords={"parameter": [p.path for p in parameters], "step": np.arange(points)},
                       attrs={"delta": delta, "held": "the other parameters at their best values"})
 
 
-def _crossings(x: np.ndarray, y: np.ndarray, level: float, x0: float) -> tuple[float, float]:
-    """Where `y` (sampled at increasing `x`) first rises to `level` on each side of `x0`; NaN if never."""
-    order = np.argsort(x)
-    x, y = x[order], y[order]
-    out = []
-    for side in (-1, 1):
-        idx = np.flatnonzero(x <= x0)[::-1] if side < 0 else np.flatnonzero(x >= x0)
-        found = np.nan
-        for a, b in zip(idx[:-1], idx[1:]):
-            if y[b] >= level > y[a]:
-                found = x[a] + (level - y[a]) / (y[b] - y[a]) * (x[b] - x[a])
-                break
-        out.append(found)
-    return out[0], out[1]
+def _interval(z: np.ndarray, loss: np.ndarray, z0: float, delta: float) -> tuple[float, float, float]:
+    """Where a parabola fitted to the profile (loss against z) rises `delta` above its value at `z0`:
+    ``z0 -+ sqrt(delta / c)`` for curvature ``loss = ... + c (z - z0)**2``; NaN where it does not curve
+    upward. A parabola rather than the raw points, so that a coarse grid or the trial noise of
+    simulated losses does not set the width."""
+    z, index = np.unique(z, return_index=True)
+    loss = loss[index]
+    ok = loss < PENALTY
+    if ok.sum() < 3 or delta <= 0:
+        return np.nan, np.nan, np.nan
+    c = np.polyfit(z[ok] - z0, loss[ok], 2)[0]
+    if not c > 0:
+        return np.nan, np.nan, float(c)
+    half = np.sqrt(delta / c)
+    return z0 - half, z0 + half, float(c)
 
 
 def fit(spec, data, params: Mapping[str, Any], objective="squared_error", method: str = "differential_evolution", *,
         duration="1 s", dt="0.1 ms", trials: int = 1, seed: int = 0, population: Optional[int] = None,
         generations: int = 40, tol: float = 0.01, local: Optional[str] = "l-bfgs-b", local_iterations: int = 20,
-        step: float = 0.02, profile: bool = True, profile_points: int = 9, profile_width: float = 0.1,
+        step: float = 0.02, profile: bool = True, profile_points: int = 9, profile_width: float = 0.05,
         store=None, overwrite: bool = False, backend: str = "batched", workers: Optional[int] = None,
         scheduler: Optional[str] = None, chunk_size: Optional[int] = None, target: Optional[str] = None,
         progress: Optional[bool] = True) -> FitResult:

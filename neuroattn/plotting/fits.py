@@ -50,8 +50,9 @@ def behaviour_fit(fits: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]], *, by: 
             ax.plot(x_d, data[column], "o", color=color)
             ax.plot(x_m, model[column], "-", color=color, label=f"{q:.0%}")
         ax.set(xscale="symlog", xlabel="motion coherence (%)", ylabel="RT quantile, correct (s)",
-               title=f"{label}: RT quantiles (dots data, lines model)")
-        ax.legend(title="quantile", fontsize=8, loc="upper right", frameon=False, ncol=2)
+               title=f"{label}: RT quantiles")
+        ax.legend(title="quantile (dots data,\nlines model)", fontsize=7, title_fontsize=7, loc="lower left",
+                  frameon=False, ncol=2)
         for ax in axes[row]:
             ax.set_xlim(-0.3, 80)
             ax.set_xticks([0, 3.2, 6.4, 12.8, 25.6, 51.2])
