@@ -51,11 +51,13 @@ def tuning_data(gain: float = GAIN) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def fit_gain(*, generations: int = 15, population: int = 12, store=None, progress: bool = True):
+def fit_gain(*, generations: int = 15, population: int = 12, local_iterations: int = 15, profile: bool = True,
+             store=None, progress: bool = True):
     import neuroattn as na
 
     return na.fit(hierarchy(), tuning_data(), PARAMS, OBJECTIVE, duration="1 s", dt="1 ms", population=population,
-                  generations=generations, local="nelder-mead", local_iterations=15, store=store, progress=progress)
+                  generations=generations, local="nelder-mead", local_iterations=local_iterations, profile=profile,
+                  store=store, progress=progress)
 
 
 def model_gain(result) -> tuple[float, float]:

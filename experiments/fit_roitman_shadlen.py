@@ -30,8 +30,8 @@ RUN = {"duration": "2 s", "dt": "1 ms"}
 CURVE = np.array([0.0, 0.016, 0.032, 0.048, 0.064, 0.096, 0.128, 0.192, 0.256, 0.384, 0.512])
 
 
-def fit_monkey(monkey: int, *, trials: int = 100, population: int = 25, generations: int = 40,
-               local_iterations: int = 12, store=None, progress: bool = True, seed: int = 0):
+def fit_monkey(monkey: int, *, trials: int = 60, population: int = 20, generations: int = 30,
+               local_iterations: int = 10, store=None, progress: bool = True, seed: int = 0):
     """The fit of one monkey (a `FitResult`)."""
     import neuroattn as na
     from neuroattn.data import roitman_shadlen
@@ -67,9 +67,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="results", help="folder for the fit stores and the figure")
     parser.add_argument("--monkeys", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--trials", type=int, default=100, help="simulated trials per coherence and candidate")
-    parser.add_argument("--population", type=int, default=25)
-    parser.add_argument("--generations", type=int, default=40)
+    parser.add_argument("--trials", type=int, default=60, help="simulated trials per coherence and candidate")
+    parser.add_argument("--population", type=int, default=20)
+    parser.add_argument("--generations", type=int, default=30)
     args = parser.parse_args()
 
     from neuroattn.data import ROITMAN_SHADLEN_CITATION, roitman_shadlen
