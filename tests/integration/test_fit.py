@@ -170,9 +170,10 @@ def json_params(stored) -> dict:
 
 @pytest.mark.slow
 def test_processes_and_dask_backends_give_the_same_fit(tmp_path):
-    ref = _small_fit(local=None, profile=False)
+    """Two batches (the start and one generation) on each backend; its workers start once per batch."""
+    ref = _small_fit(generations=1, local=None, profile=False)
     for backend in ("processes", "dask"):
-        res = _small_fit(local=None, profile=False, backend=backend, workers=2, chunk_size=20,
+        res = _small_fit(generations=1, local=None, profile=False, backend=backend, workers=2, chunk_size=20,
                          store=tmp_path / f"{backend}.zarr")
         np.testing.assert_array_equal(res.history.loss.values, ref.history.loss.values)
         assert res.params == ref.params
