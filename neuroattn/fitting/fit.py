@@ -30,6 +30,8 @@ from neuroattn.fitting.parameters import Parameter, parse_params, start_point
 
 METHODS = ("differential_evolution", "l-bfgs-b", "nelder-mead")
 LOCAL = ("l-bfgs-b", "nelder-mead")
+#: Most profiles around successive optima (a profile point better than the optimum moves it).
+PROFILE_ROUNDS = 3
 #: Loss given to candidates whose simulation or score is not finite (diverged, say).
 PENALTY = 1e30
 #: Most units of one chunk of a batch (bounds its memory); a batch is one chunk up to this size.
@@ -491,9 +493,10 @@ def fit(spec, data, params: Mapping[str, Any], objective="squared_error", method
         table = None
         if profile:
             bar.stage("profile", 1)
-            before = evaluate.best[0]
-            table = _profile(evaluate, z_best, parameters, value, profile_points, profile_width)
-            if evaluate.best[0] < before:  # the profile found a better point: report it, its interval stays
+            for _ in range(PROFILE_ROUNDS):  # a profile that finds a better point is redone around it
+                table = _profile(evaluate, z_best, parameters, value, profile_points, profile_width)
+                if not evaluate.best[0] < value:
+                    break
                 value, z_best, frame = evaluate.best
     finally:
         bar.close()
