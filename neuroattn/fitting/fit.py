@@ -157,7 +157,7 @@ class _Evaluator:
                  backend, workers, scheduler, chunk_size, target):
         self.spec, self.parameters, self.objective = spec, parameters, objective
         self.raw = data
-        self.data = objective.check_data(data)
+        self.data = objective.check_data(data).copy()
         cond = list(objective.conditions)
         if cond:
             self.table = self.data[cond].drop_duplicates().sort_values(cond).reset_index(drop=True)

@@ -182,3 +182,20 @@ def test_processes_and_dask_backends_give_the_same_fit(tmp_path):
                          store=tmp_path / f"{backend}.zarr")
         np.testing.assert_array_equal(res.history.loss.values, ref.history.loss.values)
         assert res.params == ref.params
+
+
+def test_a_user_function_objective_fits_a_target_rate():
+    """A function of the batch result and the data: the peak unit's final rate against a target. With
+    no noise and one parameter (the gain g), the fitted spec reproduces the target rate."""
+    spec = na.models.tuned_population(noise=0.0)
+    target = pd.DataFrame({"rate": [0.6]})
+
+    def peak_rate_error(result, data):
+        peak = result.r_final.isel(unit=4).groupby("candidate").mean()
+        return ((peak - float(data.rate.iloc[0])) ** 2).values
+
+    res = na.fit(spec, target, {P + "g": (0.5, 4.0)}, peak_rate_error, population=6, generations=4,
+                 local="nelder-mead", local_iterations=6, profile=False, progress=False, **RUN)
+    check = na.simulate(res.spec, RUN["duration"], dt=RUN["dt"], record_every=None, progress=False)
+    assert float(check.r_final.isel(unit=4)) == pytest.approx(0.6, abs=0.005)
+    assert list(target.columns) == ["rate"]  # the user's data are left as they were
