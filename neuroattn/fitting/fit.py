@@ -203,10 +203,6 @@ class _Evaluator:
         if self.objective.record:
             samples = self.duration_s / self.objective.record_every + 1
             size = min(size, max(1, int(CHUNK_TRACE_BYTES // (samples * n_units * 8 * len(self.objective.record)))))
-        if self.chunk_size is None and self.backend != "batched":  # a share of the batch for every worker
-            from neuroattn.sweeps.runners import cpu_count
-
-            size = min(size, -(-n_points // (self.workers or cpu_count())))
         return max(1, min(n_points, self.chunk_size or size))
 
     @property
