@@ -407,7 +407,9 @@ def fit(spec, data, params: Mapping[str, Any], objective="squared_error", method
         of size `step` in the unit cube, all in one batch per iteration), ``'nelder-mead'`` or None.
     profile : compute the loss along each parameter around the optimum (one batch) and 95 % intervals.
     store : a ``.zarr`` folder for the history; rerunning the same fit resumes from it.
-    backend, workers, scheduler, chunk_size, target : how batches run (as for `neuroattn.sweep`).
+    backend, workers, scheduler, chunk_size, target : how batches run (as for `neuroattn.sweep`). By
+        default a batch is one chunk (bounded by memory), whatever the backend, so a fit resumes on any
+        backend; give `chunk_size` to share a batch among the workers of ``processes`` or ``dask``.
     progress : show a progress bar per generation.
 
     Examples
