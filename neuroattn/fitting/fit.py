@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from neuroattn.exceptions import DivergenceWarning, FitError, SpecError
+from neuroattn.exceptions import DivergenceWarning, FitError, NeuroAttnError, SpecError
 from neuroattn.fitting.objectives import OBJECTIVES, Objective
 from neuroattn.fitting.parameters import Parameter, parse_params, start_point
 
@@ -405,8 +405,12 @@ def fit(spec, data, params: Mapping[str, Any], objective="squared_error", method
     tol : scipy's relative convergence tolerance.
     local : refinement after differential evolution: ``'l-bfgs-b'`` (gradients by forward differences
         of size `step` in the unit cube, all in one batch per iteration), ``'nelder-mead'`` or None.
-    profile : compute the loss along each parameter around the optimum (one batch) and 95 % intervals.
-    store : a ``.zarr`` folder for the history; rerunning the same fit resumes from it.
+    step : forward-difference step of L-BFGS-B, as a share of each parameter's range.
+    profile, profile_points, profile_width : evaluate the loss at `profile_points` values of each
+        parameter within ``± profile_width`` of its range around the optimum (the others held; one
+        batch) and give 95 % intervals from the curvature.
+    store : a ``.zarr`` folder for the history; rerunning the same fit resumes from it, and a store of
+        another fit is refused unless `overwrite`.
     backend, workers, scheduler, chunk_size, target : how batches run (as for `neuroattn.sweep`). By
         default a batch is one chunk (bounded by memory), whatever the backend, so a fit resumes on any
         backend; give `chunk_size` to share a batch among the workers of ``processes`` or ``dask``.
@@ -436,6 +440,16 @@ def fit(spec, data, params: Mapping[str, Any], objective="squared_error", method
                                ("local_iterations", local_iterations, 0), ("profile_points", profile_points, 3)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
             raise FitError(f"{name}: must be a whole number >= {least} (got {value!r})")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise FitError(f"seed: must be a whole number from 0 to 2**32 - 1 (got {seed!r})")
+    if not (isinstance(tol, (int, float)) and tol >= 0):
+        raise FitError(f"tol: must be a number >= 0 (got {tol!r})")
+    try:
+        from neuroattn.engine import RunSettings
+
+        RunSettings.parse(duration, dt, None)
+    except NeuroAttnError as err:
+        raise FitError(str(err)) from None
     if not 0 < step < 0.5:
         raise FitError(f"step: must be between 0 and 0.5 of each parameter's range (got {step!r})")
     parameters = parse_params(params, spec, objective)

@@ -51,6 +51,8 @@ def _fit(tmp_path=None, **changes):
     ({"local": "bfgs"}, "local: must be one of l-bfgs-b, nelder-mead"),
     ({"trials": 0}, "trials: must be a whole number >= 1"),
     ({"population": 2}, "population: must be a whole number >= 5"),
+    ({"duration": "-1 s"}, "duration: must be a positive time"),
+    ({"seed": -1}, "seed: must be a whole number from 0 to 2**32 - 1"),
 ])
 def test_bad_input_is_one_line_naming_the_field(changes, message):
     with pytest.raises(FitError) as err:
