@@ -27,18 +27,18 @@ def test_shipped_data_and_model_files():
 
 @pytest.mark.slow
 def test_roitman_shadlen_fit_reaches_its_stated_accuracy():
-    """A short fit of monkey 2 (the experiment's five parameters; population 15, 12 generations, 40
-    trials per coherence, 4 Nelder-Mead rounds; seeded, so deterministic): with 400 fresh trials per
-    coherence the fitted model's accuracy lies within 0.12 of the data at every coherence and its
-    median RT of correct trials within 15 %. (The experiment's full fit does better; see the README.)"""
+    """A short fit of monkey 2 (the experiment's five parameters; population 16, 20 generations, 40
+    trials per coherence, 6 Nelder-Mead rounds; seeded, so deterministic): with 400 fresh trials per
+    coherence the fitted model's accuracy lies within 0.10 of the data at every coherence and its
+    median RT of correct trials within 10 % (measured: 0.080 and 6.3 %)."""
     rs = _experiment("fit_roitman_shadlen")
     from neuroattn.data import roitman_shadlen
     from neuroattn.fitting import behaviour_table
 
-    result = rs.fit_monkey(2, trials=40, population=15, generations=12, local_iterations=4, progress=False)
+    result = rs.fit_monkey(2, trials=40, population=16, generations=20, local_iterations=6, progress=False)
     g = rs.goodness(behaviour_table(roitman_shadlen(monkey=2)), rs.model_table(result, trials=400))
-    assert np.all(np.abs(g.acc_model - g.acc_data) <= 0.12), g
-    assert np.all(np.abs(g.rt_error) <= 0.15), g
+    assert np.all(np.abs(g.acc_model - g.acc_data) <= 0.10), g
+    assert np.all(np.abs(g.rt_error) <= 0.10), g
     assert g.acc_model.is_monotonic_increasing or np.all(np.diff(g.acc_model) > -0.03)
     assert set(result.params) == set(rs.PARAMS) and np.isfinite(result.value)
 
