@@ -107,7 +107,7 @@ def main() -> None:
         shown = ", ".join(f"{k.split('.')[-1]}={v:.4f}" for k, v in params.items())
         print(f"{name:28s}{t:9.1f}s{n:12d}{1e3 * t / n:13.1f}ms{loss:12.3g}   {shown}")
     same = all(abs(params_b[k] - params_l[k]) <= 1e-3 * abs(params_l[k]) for k in params_b)
-    print(f"true values: " + ", ".join(f"{k.split('.')[-1]}={v:g}" for k, v in TRUE.items()))
+    print("true values: " + ", ".join(f"{k.split('.')[-1]}={v:g}" for k, v in TRUE.items()))
     print(f"fit speedup {t_l / t_b:.1f}x, same optimum {same}")
 
 
