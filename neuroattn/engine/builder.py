@@ -63,6 +63,7 @@ class BuiltNetwork:
     tasks: list = field(default_factory=list)  # TaskRun per task (runtime targets)
     spiking: Optional[SpikingParts] = None  # spiking areas' groups, synapses, monitors
     run_seconds: Optional[float] = None  # cpp_standalone: the compiled program's run time
+    record_every: Optional[int] = None  # steps between recorded samples (None: finals only)
 
 
 def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
@@ -186,7 +187,9 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         equations[name] = eqs
     objects += groups.values()
     spiking = build_spiking(params, dt=dt, n_steps=n_steps, record=tuple(record), record_every=record_every,
-                            bdt=bdt)
+                            bdt=bdt, standalone=standalone)
+    noises += [(OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], dt), s)
+               for s, stim in enumerate(spec.stimuli) if stim.noise is not None and params.areas[stim.area].spiking]
     groups.update(spiking.groups)  # AreaSlices: each spiking area's part of its (shared) group
     objects += spiking.objects + list(spiking.spikes.values())
 
@@ -218,8 +221,10 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         matmul = []
     else:
         matmul = couplings
-    for view, source, w in spiking.rate_inputs:  # a rate area's drive of Poisson sources, in Hz
-        rates.append(_poisson_drive(view, groups[source].variables["r"].get_value(), w, K))
+    for view, source, w in spiking.rate_inputs:  # a rate area's drive of Poisson input (× input_rate)
+        rates.append(_drive(view, groups[source].variables["r"].get_value(), w, K, rectify=True))
+    for view, source, w in spiking.gain_inputs:  # a rate area's gain on a spiking area's input
+        rates.append(_drive(view, groups[source].variables["r"].get_value(), w, K, rectify=False))
     for view, gate, target in spiking.gates:  # gated STDP: the gate area's rates at the post neurons
         rates.append(_gate_writer(view, gate, groups, params, target, K))
     if matmul or noise_views or rates or patterns:
@@ -239,11 +244,12 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         objects += monitors.values()
     return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, coupling,
                         equations=equations, synapses=synapses, noise_arrays=timed, plastic=plastic,
-                        couplings=couplings, tasks=tasks, spiking=spiking)
+                        couplings=couplings, tasks=tasks, spiking=spiking,
+                        record_every=record_every if record else None)
 
 
-def _poisson_drive(view: np.ndarray, r: np.ndarray, w: np.ndarray, K: int):
-    """A step function writing ``max(W @ r, 0)`` (Hz) into Poisson sources' rates."""
+def _drive(view: np.ndarray, r: np.ndarray, w: np.ndarray, K: int, rectify: bool):
+    """A step function writing ``W @ r`` (``max(W @ r, 0)`` with `rectify`) into `view`."""
     out, live = view.reshape(K, -1), r.reshape(K, -1)
     batched = w.ndim == 3
     wt = w if batched else np.ascontiguousarray(w.T)
@@ -253,7 +259,8 @@ def _poisson_drive(view: np.ndarray, r: np.ndarray, w: np.ndarray, K: int):
             np.matmul(w, live[..., None], out=out[..., None])
         else:
             np.matmul(live, wt, out=out)
-        np.maximum(out, 0.0, out=out)
+        if rectify:
+            np.maximum(out, 0.0, out=out)
     return update
 
 

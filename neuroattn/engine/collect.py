@@ -31,13 +31,14 @@ def collect(built, record, K: int):
     monitors = built.monitors
     if monitors:
         times = np.asarray(next(iter(monitors.values())).t / brian2.second)
+    elif built.record_every:  # spiking areas only: their rates are binned spikes at the same times
+        times = np.arange(0, built.n_steps, built.record_every) * built.dt
     binned, last = {}, {}
     if built.spiking is not None and built.spiking.spikes:
-        every = next(iter(monitors.values())).clock.dt_ / built.dt if monitors else None
         data, coords, binned, last = spike_results(built.spiking, built.params, K, times, built.n_steps, built.dt,
-                                                   int(round(every)) if every else None)
+                                                   built.record_every)
         built.spiking.results = (data, coords)  # the spike variables, for `spikes_of`
-    if monitors:
+    if times is not None:
         for var in record:
             parts = []
             for name, area in areas.items():

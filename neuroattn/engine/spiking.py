@@ -9,10 +9,13 @@ Its rate ``r`` (Hz), the spike train filtered with ``rate_tau``, exists where so
 rate area, a gate). Projections between spiking areas are `Synapses` built from the projection's
 weight matrix (each non-zero weight one synapse, excitatory and inhibitory weights in separate
 objects, with the projection's delay). A rate area drives a spiking area through Poisson input at
-``scale * W @ r`` Hz, which the step operation writes each step. A competition model on a
-spiking area becomes synapses between its neurons (`competition_weights`): the `lateral` model's
-inhibition ``beta * w_ij`` is ``20 mV * beta * w_ij`` of inhibition per spike of neuron j onto
-neuron i, its ``alpha`` self-excitation likewise. Dale's law is not enforced here: excitatory
+``input_rate * scale * W @ r``, which the step operation writes each step; a gain projection
+multiplies the target's input (Poisson and projection synapses) by ``max(0, 1 + scale * W @ r)``, a
+spiking source's ``r`` read in Hz. Stimulus noise (OU, the same seeded numbers as on a rate area)
+adds to a Poisson stimulus's value. A competition model on a spiking area becomes synapses between
+its neurons (`competition_weights`): the `lateral` model's inhibition ``beta * w_ij`` is
+``competition_weight * beta * w_ij`` of inhibition per spike of neuron j onto neuron i (20 mV by
+default), its ``alpha`` self-excitation likewise; competition synapses are not gain-modulated. Dale's law is not enforced here: excitatory
 neurons inhibit each other directly (a shared inhibitory pool, Wang 2002, would need populations
 with recurrent excitation per competing unit; with one neuron per unit a pool inhibits the winner
 as much as the losers and selects nothing).
@@ -30,9 +33,6 @@ import brian2
 import numpy as np
 
 from neuroattn.exceptions import BuildError
-
-#: mV per spike for one unit of a competition's coupling on a spiking area (`competition_weights`).
-COMPETITION_MV = 20.0
 
 
 class AreaSlice:
@@ -79,7 +79,8 @@ class SpikingParts:
     objects: list = field(default_factory=list)  # groups, synapses, Poisson inputs
     spikes: dict = field(default_factory=dict)  # cluster index -> SpikeMonitor
     monitors: dict = field(default_factory=dict)  # area -> StateMonitor (v and other state)
-    rate_inputs: list = field(default_factory=list)  # (rate view, source area, W)
+    rate_inputs: list = field(default_factory=list)  # (in_<p> view, source rate area, W): Poisson drive
+    gain_inputs: list = field(default_factory=list)  # (gain_<p> view, source rate area, W)
     stdp: dict = field(default_factory=dict)  # projection name -> (Synapses, point, post, pre, shape)
     gates: list = field(default_factory=list)  # (gate view on the target, gate rule, target area)
     results: Optional[tuple] = None  # (spike variables, coordinates) once the run is collected
@@ -95,9 +96,26 @@ def channels(spec, name: str) -> tuple[bool, bool]:
     return current, conductance
 
 
+def gain_inputs(spec, name: str) -> list[str]:
+    """The variables of the gain projections onto spiking area `name` (``gain_<p>``, dimensionless)."""
+    return [f"gain_{p}" for p, proj in enumerate(spec.projections) if proj.target == name and proj.mode == "gain"]
+
+
+def poisson_terms(spec, name: str, stimuli_on) -> list[str]:
+    """The terms of area `name`'s Poisson input, in units of ``input_rate``."""
+    terms = []
+    for s, st in stimuli_on:
+        if st.drive != "poisson":
+            continue
+        value = f"rate_{s}" if st.noise is None else f"(rate_{s} + eta_{s})"
+        terms.append(value if st.always_on else f"env_{s}(t)*{value}")
+    return terms + [f"in_{p}" for p, proj in enumerate(spec.projections)
+                    if proj.target == name and proj.mode == "bias" and not spec.areas[proj.source].spiking]
+
+
 def reads_rate(spec, name: str) -> bool:
     """Does anything read area `name`'s filtered rate (a rate area it projects to, a gate)?"""
-    if any(p.source == name and not spec.areas[p.target].spiking for p in spec.projections):
+    if any(p.source == name and (not spec.areas[p.target].spiking or p.mode == "gain") for p in spec.projections):
         return True
     rules = [r for _, (_, r, *_) in spec.plastic_connections().items()]
     return any(getattr(getattr(r, "gate", None), "area", None) == name for r in rules)
@@ -125,11 +143,15 @@ def equations(spec, name: str, neuron, stimuli_on, constants: dict, drive: bool)
                              for s, st in stimuli_on if st.drive == "current"]
         lines.append(f"I_v = {' + '.join(inputs)} : volt")
     lines = neuron.membrane(" + ".join(terms) if terms else "0*mV") + lines
-    lines += [f"rate_{s} : Hz" for s, st in stimuli_on if st.drive == "poisson"]
+    lines += [f"rate_{s} : 1" for s, st in stimuli_on if st.drive == "poisson"]
+    lines += [f"eta_{s} : 1" for s, st in stimuli_on if st.noise is not None]
     lines += [f"gate_{p} : 1" for p, proj in enumerate(spec.projections) if proj.target == name
               and getattr(proj.plasticity, "gate", None) is not None]
-    lines += [f"in_{p} : Hz" for p, proj in enumerate(spec.projections)
-              if proj.target == name and not spec.areas[proj.source].spiking]
+    lines += [f"in_{p} : 1" for p, proj in enumerate(spec.projections)
+              if proj.target == name and proj.mode == "bias" and not spec.areas[proj.source].spiking]
+    gains = gain_inputs(spec, name)
+    lines += [f"{g} : 1" for g in gains]
+    lines.append(f"gain = clip(1 + {' + '.join(gains)}, 0, inf) : 1" if gains else "gain = 1 : 1")
     if reads_rate(spec, name):
         lines.append("dr/dt = -r/rate_tau : Hz")
     lines += [f"{c} : {unit} (constant)" for c, unit in constants.items()]
@@ -153,16 +175,16 @@ def _pairs(w: np.ndarray, K: int, sign: int, start_pre: int, start_post: int, n_
     return pre, post, np.broadcast_to(values, (K, len(pre_idx))).ravel()
 
 
-def _prepare(params, name: str, n_steps: int, dt: float, bdt) -> tuple:
+def _prepare(params, name: str, n_steps: int, dt: float, bdt, standalone: bool) -> tuple:
     """(cluster key, equations, namespace, per-unit constants, neuron, its stimuli) of one spiking area."""
     spec, area = params.spec, params.areas[name]
     neuron = spec.areas[name].neuron
     stimuli_on = [(s, st) for s, st in enumerate(spec.stimuli) if st.area == name]
     namespace = {}
     for s, st in stimuli_on:
-        if st.noise is not None:
-            raise BuildError(f"stimuli[{s}].noise: noise on spiking areas is not supported yet (Poisson input "
-                             "is noisy already)")
+        if st.noise is not None and (standalone or st.drive != "poisson"):
+            raise BuildError(f"stimuli[{s}].noise: noise on a spiking area modulates a Poisson rate "
+                             "(drive: poisson) on a runtime target (numpy or cython)")
         if st.patterns is not None and st.drive != "poisson":
             raise BuildError(f"stimuli[{s}].drive: patterns on spiking areas are Poisson rates (drive: poisson)")
         if st.drive == "poisson" and np.any(params.amplitudes[s] < 0):
@@ -185,11 +207,12 @@ def _prepare(params, name: str, n_steps: int, dt: float, bdt) -> tuple:
     return key, text, namespace, per_unit, neuron, stimuli_on
 
 
-def build_spiking(params, *, dt: float, n_steps: int, record: tuple, record_every, bdt) -> SpikingParts:
+def build_spiking(params, *, dt: float, n_steps: int, record: tuple, record_every, bdt,
+                  standalone: bool = False) -> SpikingParts:
     """Groups, Poisson inputs, synapses and spike monitors of every spiking area of `params`."""
     spec, K = params.spec, params.n_points
     parts = SpikingParts()
-    prepared = {name: _prepare(params, name, n_steps, dt, bdt) for name, a in params.areas.items() if a.spiking}
+    prepared = {name: _prepare(params, name, n_steps, dt, bdt, standalone) for name, a in params.areas.items() if a.spiking}
     clusters: dict = {}
     for name, (key, *_) in prepared.items():
         clusters.setdefault(key, []).append(name)
@@ -214,7 +237,7 @@ def build_spiking(params, *, dt: float, n_steps: int, record: tuple, record_ever
             group.v[sl] = v0.ravel() * brian2.volt
             for s, st in stimuli_on:
                 if st.drive == "poisson" and st.patterns is None:  # pattern rates: written each step
-                    getattr(group, f"rate_{s}")[sl] = params.amplitudes[s].ravel() * brian2.Hz
+                    getattr(group, f"rate_{s}")[sl] = params.amplitudes[s].ravel()
             parts.groups[name] = AreaSlice(group, starts[name], sizes[name])
             if record_every is not None:
                 here = [v for v in record if v in group.variables and v not in ("r", "u", "I")]
@@ -222,14 +245,12 @@ def build_spiking(params, *, dt: float, n_steps: int, record: tuple, record_ever
                     parts.monitors[name] = brian2.StateMonitor(group, here, record=np.arange(sl.start, sl.stop),
                                                                dt=record_every * bdt, when="start", order=0,
                                                                name=f"monitor_{name}")
-        rates = [(f"rate_{s}" if st.always_on else f"env_{s}(t)*rate_{s}")
-                 for n in names for s, st in prepared[n][5] if st.drive == "poisson"]
-        rates += [f"in_{p}" for p, proj in enumerate(spec.projections)
-                  if proj.target in names and not spec.areas[proj.source].spiking]
+        rates = poisson_terms(spec, names[0], prepared[names[0]][5])  # the same for every area of the cluster
         parts.objects.append(group)
         if rates:  # one Poisson count per neuron and step for all Poisson input (a sum of Poissons is Poisson)
-            parts.objects.append(group.run_regularly(f"s_exc += input_weight*poisson(({' + '.join(rates)})*dt)",
-                                                     when="before_synapses", name=f"poisson_{label}"))
+            parts.objects.append(group.run_regularly(
+                f"s_exc += input_weight*gain*poisson(input_rate*clip({' + '.join(rates)}, 0, inf)*dt)",
+                when="before_synapses", name=f"poisson_{label}"))
         parts.clusters.append((group, starts))
         parts.spikes[c] = brian2.SpikeMonitor(group, name=f"spikes_{label}")
     _synapses(params, parts, bdt)
@@ -253,17 +274,24 @@ def _synapses(params, parts: SpikingParts, bdt) -> None:
 
     for name, area in params.areas.items():
         comp = spec.areas[name].competition
-        if area.spiking and comp is not None:
-            add(name, name, competition_weights(area_with_competition(params, name, comp), comp), "current", 0.0)
+        if area.spiking and comp is not None:  # not gain-modulated, as rec in a rate area's E
+            add(name, name, competition_weights(area_with_competition(params, name, comp), comp,
+                                               area.neuron["competition_weight"][0]), "competition", 0.0)
     for p, proj in enumerate(spec.projections):
         if not params.areas[proj.target].spiking:
             continue
         if proj.plasticity is not None and not proj.plasticity.event_based:
             raise BuildError(f"projections[{p}].plasticity: rate rules onto spiking areas are not supported "
                              "(use stdp between spiking areas)")
-        if proj.mode != "bias":
-            raise BuildError(f"projections[{p}].mode: onto a spiking area a projection adds input ('bias')")
-        if params.areas[proj.source].spiking and proj.plasticity is not None:
+        if proj.mode == "gain":
+            if proj.plasticity is not None:
+                raise BuildError(f"projections[{p}].plasticity: a gain projection onto a spiking area is not plastic")
+            if params.areas[proj.source].spiking:  # gain_<p> = W @ r (Hz), summed by Brian2
+                parts.objects.append(_gain_synapses(params, parts, p, bdt))
+            else:  # written by the step operation
+                parts.gain_inputs.append((parts.groups[proj.target].variables[f"gain_{p}"].get_value(),
+                                          proj.source, params.projections[p]))
+        elif params.areas[proj.source].spiking and proj.plasticity is not None:
             parts.objects.append(_stdp(params, parts, p, bdt))
         elif params.areas[proj.source].spiking:
             add(proj.source, proj.target, params.projections[p], proj.synapse.kind, proj.delay)
@@ -273,7 +301,8 @@ def _synapses(params, parts: SpikingParts, bdt) -> None:
 
     for (pre_name, post_name, kind, channel), (pre_group, post_group, chunks) in found.items():
         sign = 1 if channel == "exc" else -1
-        on_pre = f"s_{channel}_post += w*mV" if kind == "current" else f"g_{channel}_post += {sign}*w"
+        on_pre = {"competition": f"s_{channel}_post += w*mV", "current": f"s_{channel}_post += w*gain_post*mV",
+                  "conductance": f"g_{channel}_post += {sign}*w*gain_post"}[kind]
         syn = brian2.Synapses(pre_group, post_group, model="w : 1", on_pre=on_pre, namespace={}, dt=bdt,
                               name=f"syn_{pre_name}_{post_name}_{kind}_{channel}")
         syn.connect(i=np.concatenate([c[0] for c in chunks]), j=np.concatenate([c[1] for c in chunks]))
@@ -281,6 +310,22 @@ def _synapses(params, parts: SpikingParts, bdt) -> None:
         if any(c[3] for c in chunks):
             syn.delay = np.concatenate([np.full(len(c[0]), c[3]) for c in chunks]) * brian2.second
         parts.objects.append(syn)
+
+
+def _gain_synapses(params, parts: SpikingParts, p: int, bdt):
+    """Gain projection `p` from a spiking area: ``gain_<p> = W @ r`` (r in Hz) as a summed variable."""
+    spec, K = params.spec, params.n_points
+    proj = spec.projections[p]
+    src, tgt = parts.groups[proj.source], parts.groups[proj.target]
+    w = params.projections[p] if params.projections[p].ndim == 3 else params.projections[p][None]
+    post_idx, pre_idx = np.nonzero(np.any(w != 0, axis=0))
+    point = np.repeat(np.arange(K), len(pre_idx))
+    syn = brian2.Synapses(src.subgroup(), tgt.subgroup(), model=f"w : 1 (constant)\ngain_{p}_post = w*r_pre/Hz : 1 (summed)",
+                          namespace={}, dt=bdt, name=f"gain_{p}")
+    n_pre, n_post = params.areas[proj.source].n, params.areas[proj.target].n
+    syn.connect(i=np.tile(pre_idx, K) + point * n_pre, j=np.tile(post_idx, K) + point * n_post)
+    syn.w = np.broadcast_to(w[:, post_idx, pre_idx], (K, len(pre_idx))).ravel()
+    return syn
 
 
 def _stdp(params, parts: SpikingParts, p: int, bdt):
@@ -307,7 +352,7 @@ def _stdp(params, parts: SpikingParts, p: int, bdt):
                dapre/dt = -apre/tau_plus : 1 (event-driven)
                dapost/dt = -apost/tau_minus : 1 (event-driven)"""
     syn = brian2.Synapses(src.group, tgt.group, model=model, namespace={}, dt=bdt,
-                          on_pre=f"s_exc_post += w*mV; apre += A_plus; w = clip(w - eta*{gate}apost, w_lo, w_hi)",
+                          on_pre=f"s_exc_post += w*gain_post*mV; apre += A_plus; w = clip(w - eta*{gate}apost, w_lo, w_hi)",
                           on_post=f"apost += A_minus; w = clip(w + eta*{gate}apre, w_lo, w_hi)",
                           name=f"stdp_{p}")
     syn.connect(i=np.tile(pre_idx, K) + point * n_pre + src.start, j=np.tile(post_idx, K) + point * n_post + tgt.start)
@@ -325,21 +370,24 @@ def _stdp(params, parts: SpikingParts, p: int, bdt):
     return syn
 
 
-def competition_weights(area_params, comp) -> np.ndarray:
-    """The competition's coupling in spiking form, (K, n, n) in mV per spike: ``COMPETITION_MV`` times
-    the linearisation of its ``g`` at rest (r = 0, rec = 0, I = 1), ``dg_i/dr_j = dg/drec_i * c_ij +
-    [i = j] dg/dr_i``, so the `lateral` model's ``-beta*rec`` becomes inhibition of ``beta*w_ij`` units
-    between neurons and its ``alpha`` self-excitation."""
+def competition_weights(area_params, comp, scale: np.ndarray) -> np.ndarray:
+    """The competition's coupling in spiking form, (K, n, n) in mV per spike: the target neuron's
+    ``competition_weight`` (`scale`, (K, n) volts) times the linearisation of its ``g`` at rest (r = 0,
+    rec = 0, I = 1), ``dg_i/dr_j = dg/drec_i * c_ij + [i = j] dg/dr_i``, so the `lateral` model's
+    ``-beta*rec`` becomes inhibition of ``beta*w_ij`` units between neurons and its ``alpha``
+    self-excitation."""
     c = area_params.constants
     K, n = next(iter(c.values())).shape if c else (1, area_params.n)
     coupling = area_params.coupling if area_params.coupling.ndim == 3 else area_params.coupling[None]
+    K = max(K, len(scale))
     out = np.empty((K, n, n))
     for k in range(K):
-        ck = {name: v[k] for name, v in c.items()}
+        ck = {name: v[min(k, len(v) - 1)] for name, v in c.items()}
         zero = np.zeros(n)
         g_r, g_rec, _ = comp.partials(zero, zero, np.ones(n), ck)
         out[k] = np.asarray(g_rec)[:, None] * coupling[min(k, len(coupling) - 1)] + np.diag(np.asarray(g_r) * np.ones(n))
-    return COMPETITION_MV * out
+        out[k] *= 1e3 * np.asarray(scale[min(k, len(scale) - 1)])[:, None]
+    return out
 
 
 def spike_results(parts: SpikingParts, params, K: int, times, n_steps: int, dt: float, every) -> tuple:
@@ -399,4 +447,4 @@ def area_with_competition(params, name, comp):
                            constants={k: np.stack([c[k] for c in constants]) for k in constants[0]})
 
 
-__all__ = ["build_spiking", "spike_results", "SpikingParts", "competition_weights", "COMPETITION_MV"]
+__all__ = ["build_spiking", "spike_results", "SpikingParts", "competition_weights"]

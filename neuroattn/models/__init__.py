@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from neuroattn.models.hierarchy import auditory, cortical_hierarchy, cue, value, visual
+from neuroattn.models.spiking import spiking_form
 from neuroattn.spec import Area, NetworkSpec, ReLU, Seed, Stimulus, Uniform
 
 
@@ -27,4 +28,4 @@ def seed_competition(n: int = 4, beta: float = 0.6, w: float = -0.3,
         stimuli=[Stimulus(area="V1", amplitude=amplitude)])
 
 
-__all__ = ["seed_competition", "cortical_hierarchy", "visual", "auditory", "cue", "value"]
+__all__ = ["seed_competition", "spiking_form", "cortical_hierarchy", "visual", "auditory", "cue", "value"]

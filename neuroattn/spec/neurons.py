@@ -15,8 +15,12 @@ With conductance synapses (``synapse: {kind: conductance}`` on a projection) the
 ``g_exc (E_exc - v) + g_inh (E_inh - v)`` instead, with dimensionless conductances relative to the leak.
 ``I_v`` is the current drive of ``drive: current`` stimuli (their amplitude in mV) and of the area's
 ``baseline`` (mV); the area's ``u0`` is the start potential above ``v_rest`` (mV); ``drive: poisson``
-stimuli (the default) are Poisson spike trains at the stimulus value in Hz, each spike adding
-``input_weight`` to ``s_exc``. The unit's rate ``r`` (Hz) is its spike train filtered with ``rate_tau``.
+stimuli (the default) are Poisson spike trains at the stimulus value times ``input_rate`` (default
+``1 Hz``: the value in Hz), each spike adding ``input_weight`` to ``s_exc``; a rate area's drive
+``scale * W @ r`` and a stimulus's OU noise are read the same way. Gain projections (``mode: gain``)
+multiply every input but the area's own competition
+(whose linearised coupling becomes synapses of ``competition_weight`` per unit of coupling) by ``max(0, 1 + scale * W @ r_source)`` (a
+spiking source's ``r`` read in Hz), as ``E = (1 + gain) * (I + bias)`` does in a rate area. The unit's rate ``r`` (Hz) is its spike train filtered with ``rate_tau``.
 """
 from __future__ import annotations
 
@@ -53,6 +57,7 @@ Time = _quantity("second", positive=True)
 Duration = _quantity("second", non_negative=True)
 Voltage = _quantity("volt")
 PositiveVoltage = _quantity("volt", positive=True)
+PositiveRate = _quantity("hertz", positive=True)
 
 
 def si(value) -> float:
@@ -71,6 +76,8 @@ class NeuronModel(SpecModel):
     tau_exc: Time = "5 ms"
     tau_inh: Time = "10 ms"
     input_weight: Voltage = "0.5 mV"
+    input_rate: PositiveRate = "1 Hz"
+    competition_weight: PositiveVoltage = "20 mV"
     rate_tau: Time = "20 ms"
     E_exc: Voltage = "0 mV"
     E_inh: Voltage = "-80 mV"
