@@ -72,9 +72,17 @@ def spec_text(spec: NetworkSpec) -> str:
     Writing a dense 1000x1000 weight matrix as YAML takes seconds even with libyaml; pydantic's
     JSON serialiser takes a fraction of one. Results store this text as provenance.
     """
-    if _matrix_entries(spec) > LARGE_SPEC:
-        return spec.model_dump_json()
-    return dump_spec(spec)
+    memo = spec._serialised
+    if "text" not in memo:
+        memo["text"] = _json(spec) if _matrix_entries(spec) > LARGE_SPEC else dump_spec(spec)
+    return memo["text"]
+
+
+def _json(spec: NetworkSpec) -> str:
+    memo = spec._serialised
+    if "json" not in memo:
+        memo["json"] = spec.model_dump_json()
+    return memo["json"]
 
 
 def load_spec(source: Union[str, os.PathLike, dict]) -> NetworkSpec:
@@ -108,4 +116,7 @@ def load_spec(source: Union[str, os.PathLike, dict]) -> NetworkSpec:
 
 def spec_hash(spec: NetworkSpec) -> str:
     """A stable hex digest of the spec's content (the same spec always hashes the same)."""
-    return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()[:16]
+    memo = spec._serialised
+    if "hash" not in memo:  # a spec is immutable: its JSON (shared with `spec_text`) and hash are made once
+        memo["hash"] = hashlib.sha256(_json(spec).encode()).hexdigest()[:16]
+    return memo["hash"]

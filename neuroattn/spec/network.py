@@ -6,7 +6,7 @@ import os
 from typing import Optional
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from neuroattn.spec.area import NAME_RE, Area
 from neuroattn.spec.base import SpecModel, SpecProblem
@@ -53,6 +53,9 @@ class NetworkSpec(SpecModel):
     >>> spec.n_units
     4
     """
+
+    #: Serialised forms of this (immutable) spec, computed once: `spec_text`/`spec_hash` fill it.
+    _serialised: dict = PrivateAttr(default_factory=dict)
 
     name: str = "network"
     description: str = ""

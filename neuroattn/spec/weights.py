@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, Optional, Union
 
 import numpy as np
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 
 from neuroattn.spec.base import SpecModel
 
@@ -38,6 +38,7 @@ class Matrix(SpecModel):
 
     kind: Literal["matrix"] = "matrix"
     value: Annotated[list[list[float]], BeforeValidator(_as_nested_list)]
+    _array: Optional[np.ndarray] = PrivateAttr(default=None)
 
     @field_validator("value")
     @classmethod
@@ -53,7 +54,9 @@ class Matrix(SpecModel):
         return len(self.value), len(self.value[0])
 
     def matrix(self, x_post, x_pre, period=None) -> np.ndarray:
-        return np.array(self.value, dtype=float)
+        if self._array is None:  # the spec is immutable: convert the nested list once (seconds at N = 2,000)
+            self._array = np.array(self.value, dtype=float)
+        return self._array.copy()
 
 
 def feature_distance(x_post, x_pre, period: Optional[float]) -> np.ndarray:
