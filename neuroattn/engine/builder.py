@@ -187,7 +187,8 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         equations[name] = eqs
     objects += groups.values()
     spiking = build_spiking(params, dt=dt, n_steps=n_steps, record=tuple(record), record_every=record_every,
-                            bdt=bdt, standalone=standalone)
+                            bdt=bdt, standalone=standalone, every_constant=dense_synapses,
+                            record_weights_every=record_weights_every)
     noises += [(OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], dt), s)
                for s, stim in enumerate(spec.stimuli) if stim.noise is not None and params.areas[stim.area].spiking]
     groups.update(spiking.groups)  # AreaSlices: each spiking area's part of its (shared) group

@@ -103,11 +103,20 @@ def learned(built, K: int) -> tuple[dict, dict]:
             coords["weight_time"] = ("weight_time", np.arange(plastic.trace.shape[0]) * plastic.every * built.dt,
                                      {"units": "s", "long_name": "time of the weight snapshots"})
     if built.spiking is not None:
-        for name, (syn, point, post, pre, shape) in built.spiking.stdp.items():
+        for name, (syn, point, post, pre, shape, monitor) in built.spiking.stdp.items():
             cid = connection_id(name)
             w = np.zeros(shape)
             w[point, post, pre] = np.asarray(syn.w[:])
             proj = built.params.spec.projection(name)
+            if monitor is not None:
+                snapshots = np.asarray(monitor.w)  # (synapses, snapshots)
+                trace = np.zeros((shape[0], snapshots.shape[1]) + shape[1:])
+                trace[point, :, post, pre] = snapshots
+                data[f"w_{cid}"] = (("point", "weight_time", f"post_{cid}", f"pre_{cid}"), trace[:K],
+                                    {"connection": name, "source": proj.source, "target": proj.target,
+                                     "rule": "stdp", "units": "1", "long_name": f"weights of {name} (0: no synapse)"})
+                coords["weight_time"] = ("weight_time", np.asarray(monitor.t / brian2.second),
+                                         {"units": "s", "long_name": "time of the weight snapshots"})
             coords[f"post_{cid}"] = (f"post_{cid}", np.arange(shape[1]), {"long_name": f"unit of {proj.target}"})
             coords[f"pre_{cid}"] = (f"pre_{cid}", np.arange(shape[2]), {"long_name": f"unit of {proj.source}"})
             data[f"w_{cid}_final"] = (("point", f"post_{cid}", f"pre_{cid}"), w[:K],

@@ -277,8 +277,6 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
                point_coords) -> xr.Dataset:
     started = _time.perf_counter()
     n = len(specs)
-    if any(a.spiking for a in specs[0].areas.values()):
-        cache = None  # spiking networks build a fresh program (reusing compiled spiking programs: not yet)
     if cache is not None and target == "cpp_standalone":
         pad = max(0, (pad_to or n) - n)  # a compiled network fits one batch size: pad, then drop
         specs, seeds = specs + specs[-1:] * pad, seeds + seeds[-1:] * pad
@@ -286,8 +284,8 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
     variables = _check_record(params, settings)
     if cache is not None and target == "cpp_standalone":
         with np.errstate(all="ignore"):
-            traces, finals, times = cache.compiled(params, settings).run(params, seeds)
-        used, extra = "synapses", None
+            traces, finals, times, extra = cache.compiled(params, settings).run(params, seeds, keep=n)
+        used = "synapses"
     else:
         traces, finals, times, used, extra = _run_fresh(params, settings, seeds, target, coupling, progress)
     if len(specs) > n:

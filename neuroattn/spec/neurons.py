@@ -19,7 +19,14 @@ stimuli (the default) are Poisson spike trains at the stimulus value times ``inp
 ``1 Hz``: the value in Hz), each spike adding ``input_weight`` to ``s_exc``; a rate area's drive
 ``scale * W @ r`` and a stimulus's OU noise are read the same way. Gain projections (``mode: gain``)
 multiply every input but the area's own competition
-(whose linearised coupling becomes synapses of ``competition_weight`` per unit of coupling) by ``max(0, 1 + scale * W @ r_source)`` (a
+(whose linearised coupling becomes synapses of ``competition_weight`` per unit of coupling).
+
+Competition acts between the excitatory neurons directly (``inhibition: direct``, the default) or,
+respecting Dale's law, through a shared pool of ``pool_size`` inhibitory neurons per area
+(``inhibition: pool``, Wang 2002): every neuron excites the pool and the pool inhibits every neuron,
+each neuron excites itself by what the pool takes from it beyond its own coupling, and the pool
+fires tonically at ``pool_rate``, where its f–I curve is close to linear, so the mean inhibition
+equals the direct circuit's (``engine.spiking``). by ``max(0, 1 + scale * W @ r_source)`` (a
 spiking source's ``r`` read in Hz), as ``E = (1 + gain) * (I + bias)`` does in a rate area. The unit's rate ``r`` (Hz) is its spike train filtered with ``rate_tau``.
 """
 from __future__ import annotations
@@ -78,6 +85,9 @@ class NeuronModel(SpecModel):
     input_weight: Voltage = "0.5 mV"
     input_rate: PositiveRate = "1 Hz"
     competition_weight: PositiveVoltage = "20 mV"
+    inhibition: Literal["direct", "pool"] = "direct"
+    pool_size: int = Field(8, ge=1)
+    pool_rate: PositiveRate = "100 Hz"
     rate_tau: Time = "20 ms"
     E_exc: Voltage = "0 mV"
     E_inh: Voltage = "-80 mV"
@@ -93,18 +103,18 @@ class NeuronModel(SpecModel):
         return self
 
     def constants(self) -> dict[str, tuple[float, str]]:
-        """Every parameter as (SI value, Brian2 unit), for per-unit constants of the group."""
+        """Every numeric parameter as (SI value, Brian2 unit), for per-unit constants of the group."""
         units = {"second": "second", "volt": "volt", "1": "1"}
         out = {}
         for name in type(self).model_fields:
-            if name == "model":
+            if name in ("model", "inhibition", "pool_size"):  # structure, not numbers
                 continue
             value, unit = parse_quantity(getattr(self, name))
             out["t_ref" if name == "refractory" else name] = (value, units.get(unit, unit))  # Brian2 reserves the name
         return out
 
     def structure(self) -> tuple:
-        return (self.model,)
+        return (self.model, self.inhibition, self.pool_size if self.inhibition == "pool" else None)
 
     def membrane(self, inputs: str) -> list[str]:
         """Brian2 lines of the membrane equation; `inputs` is the input term (a voltage)."""
