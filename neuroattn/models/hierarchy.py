@@ -67,7 +67,7 @@ def cortical_hierarchy(n_features: int = 8, *, tau_sensory="10 ms", tau_associat
                        feedback_mode: str = "gain", feedback_scale: float = 1.0, feedback_delay="0 ms",
                        stimuli: Optional[Sequence[Stimulus]] = None,
                        feedforward_plasticity: Optional[Union[dict, PlasticityRule]] = None) -> NetworkSpec:
-    """The six-area attention hierarchy (``models/cortical_hierarchy.yaml`` with the defaults).
+    """The six-area attention hierarchy (with the defaults, the shipped model ``cortical_hierarchy``).
 
     Parameters
     ----------
