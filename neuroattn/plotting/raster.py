@@ -6,6 +6,8 @@ from typing import Optional, Sequence
 import numpy as np
 import xarray as xr
 
+from neuroattn.plotting.style import save_figure
+
 
 def raster(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, point: Optional[int] = None,
            window: Optional[Sequence[float]] = None, ax=None, path=None, markersize: float = 1.5):
@@ -55,7 +57,7 @@ def raster(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, point: 
     ax.set_title("spikes", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     if path is not None:
-        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+        save_figure(ax.figure, path)
     return ax
 
 

@@ -5,6 +5,8 @@ from typing import Optional, Sequence
 
 import xarray as xr
 
+from neuroattn.plotting.style import save_figure
+
 
 def _weights(result: xr.Dataset, connection: str, trace: bool) -> xr.DataArray:
     from neuroattn.exceptions import NeuroAttnError
@@ -30,7 +32,7 @@ def weights(result: xr.Dataset, connection: str, *, kind: str = "matrix", time: 
         the run or at the snapshot nearest `time` (seconds); ``'trajectory'``: chosen `synapses`
         ``[(post, pre), ...]`` (default the diagonal) over time.
     ax : matplotlib Axes to draw into (a new figure otherwise); returned.
-    path : also save the figure there as PNG.
+    path : also save the figure there (.png, .pdf or .svg).
     """
     import matplotlib.pyplot as plt
 
@@ -49,7 +51,7 @@ def weights(result: xr.Dataset, connection: str, *, kind: str = "matrix", time: 
         if time is not None:
             w = w.sel(weight_time=time, method="nearest")
         image = ax.imshow(w.values, cmap="viridis", aspect="auto", interpolation="nearest")
-        ax.figure.colorbar(image, ax=ax, label="weight (1)")
+        ax.figure.colorbar(image, ax=ax, label="weight (dimensionless)")
         ax.set_xlabel(f"{source} unit (pre-synaptic)")
         ax.set_ylabel(f"{target} unit (post-synaptic)")
         when = "end of run" if time is None else f"t = {float(w.weight_time):.2f} s"
@@ -60,13 +62,13 @@ def weights(result: xr.Dataset, connection: str, *, kind: str = "matrix", time: 
         for i, j in pairs:
             ax.plot(t, w.isel({post: i, pre: j}).values, label=f"{target} {i} \u2190 {source} {j}")
         ax.set_xlabel("time (s)")
-        ax.set_ylabel("weight (1)")
+        ax.set_ylabel("weight (dimensionless)")
         ax.set_title(f"{connection} weights", fontsize=9)
         if len(pairs) <= 8:
             ax.legend(fontsize=7, frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
     if path is not None:
-        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+        save_figure(ax.figure, path)
     return ax
 
 
@@ -83,7 +85,7 @@ def learning_figure(trained: xr.Dataset, tuning: xr.Dataset, path=None):
     axes[0].plot(t, w["A"].values, color="C0", label=f"attended: V1 \u2192 parietal at A ({learning.A:g})")
     axes[0].plot(t, w["B"].values, color="C1", label=f"unattended: V1 \u2192 parietal at B ({learning.B:g})")
     axes[0].set_xlabel("training time (s)")
-    axes[0].set_ylabel("weight (1)")
+    axes[0].set_ylabel("weight (dimensionless)")
     axes[0].set_title("weights during training (cue at A)", fontsize=9)
     axes[0].legend(fontsize=7, frameon=False)
     axes[0].spines[["top", "right"]].set_visible(False)
@@ -101,7 +103,7 @@ def learning_figure(trained: xr.Dataset, tuning: xr.Dataset, path=None):
         ax.axvline(learning.A, color="C0", lw=0.8, alpha=0.5)
         ax.axvline(learning.B, color="C1", lw=0.8, alpha=0.5)
         ax.set_xlabel("location of the single stimulus")
-        ax.set_ylabel(f"{area} rate at the stimulus (1)")
+        ax.set_ylabel(f"{area} rate at the stimulus (a.u.)")
         ax.set_title(f"{area}: response to one stimulus, no cue", fontsize=9)
         ax.legend(fontsize=7, frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
@@ -109,7 +111,7 @@ def learning_figure(trained: xr.Dataset, tuning: xr.Dataset, path=None):
                  fontsize=10)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path)
     return fig
 
 
