@@ -6,7 +6,7 @@ from typing import Optional, Sequence
 import numpy as np
 import xarray as xr
 
-from neuroattn.plotting.style import save_figure
+from neuroattn.plotting.style import is_spiking, save_figure
 
 
 def raster(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, point: Optional[int] = None,
@@ -16,7 +16,7 @@ def raster(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, point: 
     Parameters
     ----------
     result : a result with spikes (``spike_time``, ``spike_unit``, ``spike_area``).
-    areas : the spiking areas to show (default all that spiked or are spiking).
+    areas : the spiking areas to show (default every spiking area, silent ones included).
     point : the batch point (needed for batch and sweep results).
     window : ``(t0, t1)`` seconds to show.
     """
@@ -33,8 +33,8 @@ def raster(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, point: 
         keep = result.spike_point.values == point
         t, unit = t[keep], unit[keep]
     names = list(dict.fromkeys(np.asarray(result.area.values).tolist()))
-    spiking = [a for a in names if a in set(np.asarray(result.spike_area.values).tolist())] if areas is None \
-        else list(areas)
+    spiked = set(np.asarray(result.spike_area.values).tolist())
+    spiking = [a for a in names if a in spiked or is_spiking(result, a)] if areas is None else list(areas)
     unknown = [a for a in spiking if a not in names]
     if unknown:
         raise NeuroAttnError(f"areas: no area named {unknown[0]!r} (areas: {', '.join(names)})")

@@ -48,7 +48,10 @@ def is_spiking(result: xr.Dataset, area: str) -> bool:
     """Whether `area` of `result` is a spiking area (its rates are binned spike counts, in Hz)."""
     if "spike_area" in result.coords and area in set(np.asarray(result.spike_area.values).tolist()):
         return True
-    return "u" in result and "unit" in result["u"].dims and bool(np.isnan(result["u"].sel(unit=result.area == area)).all())
+    for var in ("u_final", "u"):  # u is NaN on spiking units
+        if var in result and "unit" in result[var].dims:
+            return bool(np.isnan(result[var].sel(unit=result.area == area)).all())
+    return False
 
 
 def quantity_label(result: xr.Dataset, var: str, area: Optional[str] = None) -> str:
