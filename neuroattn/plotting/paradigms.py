@@ -50,8 +50,9 @@ def paradigm_figure(result: xr.Dataset, areas: Sequence[str] = ("V1", "parietal"
         for j, (label, x) in enumerate(locations.items()):
             per = at(rates, x).groupby("condition")
             mean = per.mean().reindex(condition=conditions)
-            low = (mean - per.min().reindex(condition=conditions)).values
-            high = (per.max().reindex(condition=conditions) - mean).values
+            # (clipped: a mean of equal values can round a hair below their minimum)
+            low = np.clip((mean - per.min().reindex(condition=conditions)).values, 0, None)
+            high = np.clip((per.max().reindex(condition=conditions) - mean).values, 0, None)
             bars.append(ax.bar(np.arange(len(conditions)) + (j - (len(locations) - 1) / 2) * width, mean.values,
                                width, yerr=np.vstack([low, high]) if n_seeds > 1 else None,
                                label=f"unit at {label} ({x:g})", capsize=2, color=f"C{j}"))
