@@ -104,8 +104,8 @@ def traces(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, var: st
         where = dict(loc="outside right upper") if own else dict(loc="upper left", bbox_to_anchor=(1.01, 1.0))
         (fig if own else axes[0]).legend(handles=handles, title=label, fontsize=7, title_fontsize=7,
                                          frameon=False, **where)
-    if own or title:
-        fig.suptitle(title if title is not None else result.attrs.get("title", ""), fontsize=10)
+    if own or title:  # over the panels, clear of the legend beside them
+        axes[0].set_title(title if title is not None else result.attrs.get("title", ""), fontsize=10)
     if path is not None:
         save_figure(fig, path)
     return fig
