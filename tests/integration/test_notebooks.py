@@ -3,8 +3,6 @@
 The suite runs them with a short model time (``NEUROATTN_DURATION``); each notebook's own checks
 against closed forms that need its full duration are skipped then, the others still run.
 """
-import os
-
 import pytest
 
 from paths import NOTEBOOKS
