@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+import numpy as np
 import xarray as xr
 
 from neuroattn.plotting.style import save_figure
@@ -50,12 +51,21 @@ def weights(result: xr.Dataset, connection: str, *, kind: str = "matrix", time: 
     if kind == "matrix":
         if time is not None:
             w = w.sel(weight_time=time, method="nearest")
-        image = ax.imshow(w.values, cmap="viridis", aspect="auto", interpolation="nearest")
+        values = np.asarray(w.values, float)
+        if np.nanmin(values) < 0 < np.nanmax(values):  # signed weights: a diverging map centred on 0
+            bound = np.nanmax(np.abs(values))
+            style = dict(cmap="RdBu_r", vmin=-bound, vmax=bound)
+        else:
+            style = dict(cmap="viridis")
+        image = ax.imshow(values, aspect="auto", interpolation="nearest", **style)
         ax.figure.colorbar(image, ax=ax, label="weight (dimensionless)")
         ax.set_xlabel(f"{source} unit (pre-synaptic)")
         ax.set_ylabel(f"{target} unit (post-synaptic)")
+        for n, axis in ((w.sizes[pre], ax.xaxis), (w.sizes[post], ax.yaxis)):
+            if n <= 20:  # whole units, not positions between them
+                axis.set_ticks(range(n))
         when = "end of run" if time is None else f"t = {float(w.weight_time):.2f} s"
-        ax.set_title(f"{connection} weights, {when}", fontsize=9)
+        ax.set_title(f"{source} \u2192 {target} weights, {when}", fontsize=9)
     else:
         pairs = list(synapses) if synapses is not None else [(k, k) for k in range(min(w.sizes[post], w.sizes[pre]))]
         t = w.weight_time.values
