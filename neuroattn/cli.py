@@ -167,7 +167,33 @@ def _one_point(result, point: Optional[int]):
     point = 0 if point is None else point
     if not 0 <= point < n:
         raise NeuroAttnError(f"point: must be from 0 to {n - 1} (got {point})")
-    return result.isel(point=point)
+    one = result.isel(point=point)
+    return _point_spec(one) if "swept_paths" in one.attrs else one
+
+
+def _point_spec(one):
+    """A sweep point with the spec of that point in its attrs (stimulus epochs, title), not the base spec."""
+    import json
+
+    import neuroattn
+
+    from neuroattn.spec.paths import get_value, spec_data
+    from neuroattn.spec.quantities import parse_quantity
+
+    values = {p: one[p].values.item() for p in json.loads(one.attrs["swept_paths"]) if p in one.coords}
+    if not values or "spec" not in one.attrs:
+        return one
+    base = neuroattn.load_spec(one.attrs["spec"])
+    data = spec_data(base)
+    symbols = {"second": "s", "volt": "V", "hertz": "Hz"}
+    for path, value in values.items():  # sweeps store quantities in SI units, specs read them with a unit
+        unit = parse_quantity(get_value(data, path))[1] if isinstance(get_value(data, path), str) else "1"
+        if unit in symbols and isinstance(value, float):
+            values[path] = f"{value!r} {symbols[unit]}"
+    spec = base.replace(values)
+    label = ", ".join(f"{p.rsplit('.', 1)[-1]} = {v:.4g}" if isinstance(v, float) else f"{p} = {v}"
+                      for p, v in values.items())  # e.g. 'beta = 0.7', 'stimuli[0].onset = 0.06 s'
+    return one.assign_attrs(spec=neuroattn.dump_spec(spec), title=f"{spec.name}: {label}")
 
 
 def _plastic_connection(result, connection: Optional[str]) -> str:

@@ -54,7 +54,7 @@ def raster(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, point: 
     ax.set_ylabel("unit, by area")
     if window is not None:
         ax.set_xlim(*window)
-    ax.set_title("spikes", fontsize=9)
+    ax.set_title(f"spikes of {', '.join(spiking)}", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     if path is not None:
         save_figure(ax.figure, path)

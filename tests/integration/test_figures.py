@@ -172,3 +172,17 @@ def test_the_readme_first_command_shows_a_settled_competition(tmp_path, monkeypa
     assert r[-1, 0] == pytest.approx(winner, rel=1e-4) and np.all(r[-1, 1:] == 0)
     late = r[int(0.9 * len(r)):]
     assert np.ptp(late, axis=0).max() < 1e-4 * winner  # settled: flat over the last tenth
+
+
+def test_cli_plot_of_a_sweep_point_marks_that_points_stimulus(tmp_path, capsys):
+    """A sweep stores its base spec; the figure of one point uses the spec of that point."""
+    from neuroattn.cli import _one_point, _open_result
+    from neuroattn.plotting import traces
+
+    store = tmp_path / "onsets.zarr"
+    na.sweep(na.load_spec("seed_competition"), {"stimuli[0].onset": ["10 ms", "60 ms"]}, "100 ms",
+             record="traces", record_every=10, store=str(store), progress=False)
+    assert main(["plot", str(store), "--point", "1", "--out", str(tmp_path / "p1.svg")]) == 0
+    one = _one_point(_open_result(store), 1)
+    band, = traces(one).axes[0].patches
+    assert band.get_x() == pytest.approx(60.0) and one.attrs["title"] == "seed-competition: stimuli[0].onset = 0.06 s"
