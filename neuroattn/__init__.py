@@ -6,7 +6,7 @@ Declare a `NetworkSpec` (or load one from YAML with `load_spec`), run it with `s
 Examples
 --------
 >>> import neuroattn as na
->>> spec = na.load_spec("models/seed_competition.yaml")      # doctest: +SKIP
+>>> spec = na.load_spec("seed_competition")      # doctest: +SKIP
 >>> result = na.simulate(spec, "500 ms", dt="0.1 ms")          # doctest: +SKIP
 >>> result.r.sel(unit=result.area == "V1").isel(time=-1)       # doctest: +SKIP
 """

@@ -393,7 +393,7 @@ def simulate(spec: Union[NetworkSpec, str], duration, *, dt="0.1 ms", seed: Opti
     Examples
     --------
     >>> import neuroattn as na
-    >>> spec = na.load_spec("models/seed_competition.yaml")            # doctest: +SKIP
+    >>> spec = na.load_spec("seed_competition")            # doctest: +SKIP
     >>> res = na.simulate(spec, "200 ms", dt="0.1 ms", record_every=10)  # doctest: +SKIP
     >>> res.r.sizes                                                      # doctest: +SKIP
     Frozen({'time': 200, 'unit': 4})

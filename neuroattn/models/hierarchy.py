@@ -68,7 +68,7 @@ def cortical_hierarchy(n_features: int = 8, *, tau_sensory="10 ms", tau_associat
                        stimuli: Optional[Sequence[Stimulus]] = None,
                        feedforward_plasticity: Optional[Union[dict, PlasticityRule]] = None,
                        neuron: Optional[Union[str, dict]] = None, rate_unit: float = 50.0) -> NetworkSpec:
-    """The six-area attention hierarchy (``models/cortical_hierarchy.yaml`` with the defaults).
+    """The six-area attention hierarchy (with the defaults, the shipped model ``cortical_hierarchy``).
 
     Parameters
     ----------
@@ -79,8 +79,8 @@ def cortical_hierarchy(n_features: int = 8, *, tau_sensory="10 ms", tau_associat
         projection; ``feedback_scale`` multiplies their weights, ``feedback_delay`` delays them.
     stimuli : the trial's stimuli (see `visual`, `auditory`, `cue`, `value`); default a selective
         attention trial: a cue at 0.25 for 200 ms, then two equal visual stimuli at 0.25 and 0.75.
-    feedforward_plasticity : a plasticity rule (or its mapping, ``{"rule": "gated", "rate": 2.0,
-        "gate": {"area": "PFC"}}``) put on every feedforward projection.
+    feedforward_plasticity : a plasticity rule, or its mapping
+        (``{"rule": "gated", "rate": 2.0, "gate": {"area": "PFC"}}``), put on every feedforward projection.
 
     Examples
     --------
