@@ -1,4 +1,6 @@
 """classify_regime against linear stability (analysis.jacobian) for uniform seed and lateral models."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -68,4 +70,74 @@ stimuli:
     with pytest.warns(na.DivergenceWarning):
         run = na.simulate(na.models.seed_competition(beta=3.0), "1 s", record_every=10, progress=False)
     assert str(classify_regime(run).values) == "runaway"
-    assert set(REGIMES) == {"quiescent", "coexistence", "winner-take-all", "runaway", "oscillation"}
+    assert set(REGIMES) == {"quiescent", "coexistence", "winner-take-all", "runaway", "oscillation", "unsettled"}
+
+
+# -- labels that do not depend on run length, against closed-form boundaries -----------------------
+# Seed model, n units, uniform inhibitory w < 0 (beta's sum includes j = i), ReLU, equal inputs I > 0,
+# tau du_i/dt = -u_i + w sum_{j!=i} r_j - beta n w r_i + I. Where the units are active (r = u):
+#   difference modes of the symmetric state:  tau lambda_d = -1 - w - beta n w
+#   the lone winner's own mode:               tau lambda_w = -1 - beta n w
+# The lone-winner state u_w = I / (1 + beta n w) silences the others (I + w u_w < 0) exactly when
+# lambda_d > 0, so: coexistence for lambda_d < 0, winner-take-all for lambda_d > 0 > lambda_w, and
+# runaway (no stable state; the winner grows as exp(lambda_w t)) for lambda_w > 0.
+# Lateral model, tau du_i/dt = -u_i + alpha r_i - beta w sum_{j!=i} r_j + I, w > 0:
+#   tau lambda_d = -1 + alpha + beta w,  tau lambda_w = -1 + alpha (the same three regimes).
+TAU, N_UNITS = 0.01, 4
+
+
+def uniform_area(model, beta, alpha=0.5, w=None):
+    if model == "seed":
+        comp = {"model": "seed", "beta": beta, "weights": {"kind": "uniform", "value": -0.3 if w is None else w}}
+    else:
+        comp = {"model": "lateral", "alpha": alpha, "beta": beta,
+                "weights": {"kind": "uniform", "value": 0.5 if w is None else w}}
+    return na.NetworkSpec.from_dict({
+        "name": model, "areas": {"A": {"n": N_UNITS, "tau": "10 ms", "transfer": "relu", "competition": comp,
+                                       "u0": [0.05, 0.0, 0.0, 0.0]}},
+        "stimuli": [{"area": "A", "amplitude": 1.0}]})
+
+
+def analytic(model, beta, alpha=0.5):
+    """(expected label, the slowest of the two deciding rates |lambda_d|, |lambda_w| in 1/s)."""
+    if model == "seed":
+        w, nw = -0.3, N_UNITS * -0.3
+        lam_d, lam_w = (-1 - w - beta * nw) / TAU, (-1 - beta * nw) / TAU
+    else:
+        lam_d, lam_w = (-1 + alpha + beta * 0.5) / TAU, (-1 + alpha) / TAU
+    label = "runaway" if lam_w > 0 else ("winner-take-all" if lam_d > 0 else "coexistence")
+    return label, min(abs(lam_d), abs(lam_w))
+
+
+CASES = {  # case: (swept path, values, the regimes it crosses); no value falls on a boundary
+    "seed": ("areas.A.competition.beta", np.linspace(0.0, 1.2, 41),
+             {"coexistence", "winner-take-all", "runaway"}),
+    "lateral-beta": ("areas.A.competition.beta", np.linspace(0.0, 2.0, 40), {"coexistence", "winner-take-all"}),
+    "lateral-alpha": ("areas.A.competition.alpha", np.linspace(0.4, 1.4, 40), {"winner-take-all", "runaway"}),
+}
+
+
+@pytest.mark.parametrize("duration", ["1 s", "4 s"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_sweep_labels_match_the_closed_form_boundaries_at_any_duration(case, duration):
+    """Every point is labelled as the closed form says, or `unsettled` where the deciding mode is too
+    slow to have acted within the run (|lambda| T < 8: escaping a 5 % asymmetry takes ln(20)/lambda)."""
+    model = case.split("-")[0]
+    path, values, regimes = CASES[case]
+    base = uniform_area(model, beta=1.5 if case == "lateral-alpha" else 0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", na.DivergenceWarning)
+        ds = na.sweep(base, {path: values}, duration, metrics=["regime"], progress=False)
+    T = float(duration.split()[0])
+    labels = [REGIMES[c] for c in ds.regime_A.values]
+    seen = set()
+    for v, label in zip(values, labels):
+        beta, alpha = (1.5, v) if case == "lateral-alpha" else (v, 0.5)
+        expected, slowest = analytic(model, beta, alpha)
+        if label == "unsettled":
+            assert slowest * T < 8, (case, duration, v, expected)
+            continue
+        assert label == expected, (case, duration, v, label, expected, slowest)
+        seen.add(label)
+    assert seen == regimes
+    assert labels.count("unsettled") <= 6
