@@ -1,7 +1,10 @@
 """Plotting with matplotlib, imported only when a plotting function is called."""
+from neuroattn.plotting.bifurcation import bifurcation, phase_plane
 from neuroattn.plotting.paradigms import paradigm_figure
 from neuroattn.plotting.raster import raster
+from neuroattn.plotting.regime import regime
 from neuroattn.plotting.traces import traces
 from neuroattn.plotting.weights import learning_figure, weights
 
-__all__ = ["traces", "paradigm_figure", "weights", "learning_figure", "raster"]
+__all__ = ["traces", "paradigm_figure", "weights", "learning_figure", "raster", "bifurcation", "phase_plane",
+           "regime"]
