@@ -72,7 +72,7 @@ def path_attrs(data: Optional[Mapping], path: str, values=()) -> dict:
     return {"units": units or "1", "long_name": path_label(path), "path": path}
 
 
-#: Attributes of the ``unit`` coordinates every result carries.
+#: Attributes of the ``unit`` coordinates every result carries, and of the other bookkeeping names.
 UNIT_COORDS = {"unit": {"units": "1", "long_name": "unit (position in the network)"},
                "area": {"units": "1", "long_name": "area of the unit"},
                "index": {"units": "1", "long_name": "position of the unit inside its area"},
@@ -82,7 +82,33 @@ SWEEP_VARS = {"point": {"units": "1", "long_name": "sweep point"},
               "seed": {"units": "1", "long_name": "noise seed"},
               "chunk": {"units": "1", "long_name": "chunk of sweep points"},
               "chunk_done": {"units": "1", "long_name": "chunk computed and written"},
-              "time": {"units": "s", "long_name": "time"}}
+              "time": {"units": "s", "long_name": "time"},
+              "diverged": {"units": "1", "long_name": "state left the finite range or passed the divergence limit"},
+              "spike_unit": {"units": "1", "long_name": "unit that spiked (index along unit)"},
+              "spike_point": {"units": "1", "long_name": "batch point of the spike"},
+              "spike_area": {"units": "1", "long_name": "area of the unit that spiked"}}
 
 
-__all__ = ["path_label", "path_attrs", "SI_SYMBOLS", "UNIT_COORDS", "SWEEP_VARS"]
+def describe(ds):
+    """Fill in ``units`` and ``long_name`` where `ds` lacks them and the meaning is known.
+
+    Known names (`UNIT_COORDS`, `SWEEP_VARS`) get their attributes; other integer, boolean and text
+    variables (indices, flags, labels) are dimensionless (``units = '1'``), named after themselves.
+    A floating-point variable without units is left as it is: its producer must declare them.
+    Returns `ds`, changed in place.
+    """
+    for name in list(ds.variables):
+        var = ds.variables[name]
+        attrs = var.attrs
+        if "units" in attrs and "long_name" in attrs:
+            continue
+        known = UNIT_COORDS.get(name) or SWEEP_VARS.get(name)
+        if known is None and var.dtype.kind in "biuSUO":
+            known = {"units": "1", "long_name": str(name).replace("_", " ")}
+        if known is not None:
+            for key, value in known.items():
+                attrs.setdefault(key, value)
+    return ds
+
+
+__all__ = ["path_label", "path_attrs", "describe", "SI_SYMBOLS", "UNIT_COORDS", "SWEEP_VARS"]

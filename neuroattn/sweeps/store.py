@@ -47,31 +47,35 @@ def template(plan: SweepPlan, spec, attrs: dict) -> tuple[xr.Dataset, dict]:
     import dask.array as da
 
     from neuroattn.engine import recordable
+    from neuroattn.results.attrs import SWEEP_VARS, path_attrs
     from neuroattn.results.dataset import unit_coords
+    from neuroattn.sweeps.plan import METRICS
 
     K, N = plan.n_points, spec.n_units
+    described = recordable(spec)
     coords = dict(unit_coords(spec))
-    coords["point"] = ("point", np.arange(K))
-    coords["seed"] = ("point", np.asarray(plan.seeds, np.int64))
+    coords["point"] = ("point", np.arange(K), SWEEP_VARS["point"])
+    coords["seed"] = ("point", np.asarray(plan.seeds, np.int64), SWEEP_VARS["seed"])
+    coords["chunk"] = ("chunk", np.arange(plan.n_chunks), SWEEP_VARS["chunk"])
     for path, values in plan.columns.items():
-        coords[path] = ("point", _coordinate(values))
+        coords[path] = ("point", _coordinate(values), path_attrs(plan.base, path, values))
     times = plan.trace_times
     data, encoding = {}, {}
     c = plan.chunk_size
     if times is not None:
-        coords["time"] = ("time", times, {"units": "s"})
+        coords["time"] = ("time", times, SWEEP_VARS["time"])
         T = len(times)
         pc = _point_chunk(c, T * N * 8)
         tc = T if pc * T * N * 8 <= CHUNK_BYTES else max(1, CHUNK_BYTES // (N * 8))
-        described = recordable(spec)
         for var in plan.variables:
             units, name = described[var]
             data[var] = (("point", "time", "unit"), da.full((K, T, N), np.nan, chunks=(pc, tc, N)),
                          {"units": units, "long_name": name})
             encoding[var] = {"chunks": (pc, tc, N)}
     if plan.final:
-        for var in ("u_final", "r_final"):
-            data[var] = (("point", "unit"), da.full((K, N), np.nan, chunks=(c, N)))
+        for var, traced, name in (("u_final", "u", "state"), ("r_final", "r", "rate")):
+            data[var] = (("point", "unit"), da.full((K, N), np.nan, chunks=(c, N)),
+                         {"units": described[traced][0], "long_name": f"{name} at the end of the run"})
             encoding[var] = {"chunks": (c, N)}
     for var, (dims, shape, long_name) in spec.learned_variables().items():
         for dim, size in zip(dims, shape):
@@ -79,15 +83,15 @@ def template(plan: SweepPlan, spec, attrs: dict) -> tuple[xr.Dataset, dict]:
         data[var] = (("point",) + dims, da.full((K,) + shape, np.nan, chunks=(c,) + shape),
                      {"units": "1", "long_name": long_name})
         encoding[var] = {"chunks": (c,) + shape}
-    data["diverged"] = (("point",), da.zeros(K, dtype=bool, chunks=c))
+    data["diverged"] = (("point",), da.zeros(K, dtype=bool, chunks=c), SWEEP_VARS["diverged"])
     encoding["diverged"] = {"chunks": (c,)}
     for name in plan.metrics:
+        metric = METRICS[name]
         for area in plan.metric_areas:
-            dtype = {"winner": np.int64, "regime": np.int8}.get(name, np.float64)
-            fill = -1 if np.issubdtype(dtype, np.integer) else np.nan
-            data[f"{name}_{area}"] = (("point",), da.full(K, fill, dtype=dtype, chunks=c))
+            data[f"{name}_{area}"] = (("point",), da.full(K, metric.fill, dtype=metric.dtype, chunks=c),
+                                      metric.attrs(area, described["r"][0]))
             encoding[f"{name}_{area}"] = {"chunks": (c,)}
-    data["chunk_done"] = (("chunk",), da.zeros(plan.n_chunks, dtype=bool, chunks=1))
+    data["chunk_done"] = (("chunk",), da.zeros(plan.n_chunks, dtype=bool, chunks=1), SWEEP_VARS["chunk_done"])
     encoding["chunk_done"] = {"chunks": (1,)}
     return xr.Dataset(data, coords=coords, attrs=attrs), encoding
 
