@@ -23,8 +23,8 @@ def _grid(ds: xr.Dataset, var: str, x: str, y: Optional[str]) -> xr.DataArray:
 
             raise NeuroAttnError(f"regime: the sweep has no swept coordinate {missing[0]!r} "
                                  f"(swept: {', '.join(c for c in ds.coords if ds[c].dims == ('point',) and c not in ('point', 'seed'))})")
-        keep = da.reset_coords(drop=True).assign_coords({c: ds[c] for c in index})
-        da = keep.set_index(point=index).unstack("point")
+        keep = da.reset_coords(drop=True).drop_vars("point", errors="ignore").assign_coords({c: ds[c] for c in index})
+        da = keep.swap_dims(point=x).sortby(x) if y is None else keep.set_index(point=index).unstack("point")
     return da.transpose(*([y] if y else []), x)
 
 
