@@ -14,8 +14,13 @@ are applied:
    0.1/s) is recognised after 1 s as after 4 s, long before it reaches any magnitude.
 2. ``oscillation``: some unit still swings by more than `oscillation_tol` of the area's peak rate,
    crosses its mean at least `min_crossings` times, and its swing does not decay within the window.
+   Where the input traces ``I`` fluctuate (noise), the swing must also come back to itself: its
+   autocorrelation, up to a third of the window, returns above 0.5 after first falling below zero
+   (filtered noise does not).
 3. The run has *settled* when the mean rates of the two halves of the late window differ by at most
-   `settle_tol` of the peak rate (plus twice the sample-to-sample noise, so noisy runs settle too).
+   `settle_tol` of the peak rate. Where the input traces ``I`` fluctuate (noise), four standard
+   errors of those means (with the traces' correlation time) are allowed on top, and the run is
+   labelled by the mean of the last half of the window.
    A run that still moves but whose speed decays as one clean exponential (rms residual of the log
    speed at most `fit_tol`) is *converging*; its limit is the geometric sum of the remaining steps,
    ``r_T + Δr_T q/(1 - q)`` with ``q = exp(lambda Δt)``. Settled and converging runs are labelled from
@@ -110,8 +115,38 @@ def _label(rates: np.ndarray, inputs: Optional[np.ndarray], wta_ratio: float, qu
     return "winner-take-all" if second <= allowed else "coexistence"
 
 
-def _judge(times, late, final, inputs, *, wta_ratio, quiescent_rate, settle_tol, fit_tol, oscillation_tol,
-           min_crossings) -> tuple[str, float]:
+def _autocorrelation(late: np.ndarray) -> np.ndarray:
+    """Per unit (columns): the unbiased autocorrelation of the mean-free traces at lags 0 .. n/3."""
+    x = late - late.mean(0)
+    n = x.shape[0]
+    lags = np.arange(n // 3 + 1)
+    ac = np.array([np.mean(x[: n - k] * x[k:], axis=0) for k in lags])
+    return ac / np.maximum(ac[0], 1e-300)
+
+
+def _recurrence(ac: np.ndarray) -> np.ndarray:
+    """Per unit: the largest autocorrelation after its first zero crossing (about 1 for a periodic
+    trace, near 0 for filtered noise, which does not come back)."""
+    out = np.zeros(ac.shape[1])
+    for i in range(ac.shape[1]):
+        negative = np.flatnonzero(ac[:, i] < 0)
+        if negative.size:
+            out[i] = ac[negative[0]:, i].max()
+    return out
+
+
+def _standard_error(late: np.ndarray, ac: np.ndarray) -> np.ndarray:
+    """Per unit: the standard error of a half-window mean, with the samples' correlation time."""
+    tau = np.ones(ac.shape[1])
+    for i in range(ac.shape[1]):
+        negative = np.flatnonzero(ac[1:, i] <= 0)
+        stop = negative[0] + 1 if negative.size else ac.shape[0]
+        tau[i] = 1 + 2 * ac[1:stop, i].sum()
+    return late.std(0) * np.sqrt(np.maximum(tau, 1.0) / (late.shape[0] // 2))
+
+
+def _judge(times, late, final, inputs, noisy, *, wta_ratio, quiescent_rate, settle_tol, fit_tol,
+           oscillation_tol, min_crossings) -> tuple[str, float]:
     """The label of one run and its fitted growth rate (1/s; NaN where nothing moves)."""
     if not (np.all(np.isfinite(late)) and np.all(np.isfinite(final))):
         return "runaway", np.nan
@@ -125,14 +160,17 @@ def _judge(times, late, final, inputs, *, wta_ratio, quiescent_rate, settle_tol,
     swing = np.ptp(late, axis=0)
     tol = oscillation_tol * peak
     crossings = _crossings(late.T, 0.25 * tol)
+    ac = _autocorrelation(late)
     ringing = (swing > tol) & (crossings >= min_crossings)
+    if noisy:  # fluctuations cross the mean too; a rhythm also comes back to itself
+        ringing &= _recurrence(ac) >= 0.5
     if ringing.any():
         sustained = np.ptp(second, axis=0) >= 0.9 * np.ptp(first, axis=0)
         return ("oscillation" if np.any(ringing & sustained) else "unsettled"), lam
-    noise = np.median(np.abs(np.diff(late, n=2, axis=0)), axis=0) / np.sqrt(6) if late.shape[0] > 3 else 0.0
     drift = np.abs(second.mean(0) - first.mean(0))
-    if np.all(drift <= settle_tol * peak + 2 * noise):
-        return _label(final, inputs, wta_ratio, quiescent_rate), lam
+    allowed = settle_tol * peak + (4 * _standard_error(late, ac) if noisy else 0.0)
+    if np.all(drift <= allowed):
+        return _label(second.mean(0) if noisy else final, inputs, wta_ratio, quiescent_rate), lam
     if lam < 0 and residual <= fit_tol:
         q = np.exp(lam * (times[-1] - times[-2]))
         limit = late[-1] + (late[-1] - late[-2]) * q / (1 - q)
@@ -179,9 +217,12 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
     times = traces.time.values[-n_late:]
     late = traces.values[..., -n_late:, :]
     final = final_da.transpose(*dims, "unit").values
-    inputs = None
+    inputs, noisy = None, np.zeros(final.shape[:-1], bool)
     if "I" in result and "time" in result["I"].dims:
-        inputs = result["I"].sel(unit=(result.area == area).values).transpose(*dims, "time", "unit").values[..., -1, :]
+        I_late = result["I"].sel(unit=(result.area == area).values).transpose(*dims, "time", "unit").values[..., -n_late:, :]
+        inputs = I_late[..., -1, :]
+        with np.errstate(all="ignore"):
+            noisy = np.any(np.ptp(I_late, axis=-2) > 1e-9 * np.maximum(np.max(np.abs(I_late), axis=-2), 1e-12), axis=-1)
     shape = final.shape[:-1]
     labels = np.empty(shape, dtype=object)
     rates = np.full(shape, np.nan)
@@ -193,7 +234,8 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
                 labels[idx] = "runaway"
                 continue
             labels[idx], rates[idx] = _judge(
-                times, late[idx], final[idx], None if inputs is None else inputs[idx], wta_ratio=wta_ratio,
+                times, late[idx], final[idx], None if inputs is None else inputs[idx], bool(noisy[idx]),
+                wta_ratio=wta_ratio,
                 quiescent_rate=quiescent_rate, settle_tol=settle_tol, fit_tol=fit_tol,
                 oscillation_tol=oscillation_tol, min_crossings=min_crossings)
     coords = {d: final_da[d] for d in dims if d in final_da.coords}

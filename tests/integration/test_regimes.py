@@ -141,3 +141,26 @@ def test_sweep_labels_match_the_closed_form_boundaries_at_any_duration(case, dur
         seen.add(label)
     assert seen == regimes
     assert labels.count("unsettled") <= 6
+
+
+def test_noise_driven_runs_are_labelled_by_their_mean_not_their_fluctuations():
+    """Input noise makes rates fluctuate for ever: they neither settle exactly nor oscillate. Labels
+    follow the deterministic ones (coexistence at beta = 0.3, a winner at 0.7, the E-I rhythm)."""
+    noise = {"sigma": 0.05, "tau": "20 ms"}
+    specs = [na.models.seed_competition(beta=b).replace({"stimuli[0].noise": noise}) for b in (0.3, 0.7)]
+    for seed in range(4):
+        res = na.simulate_batch(specs, "2 s", record_every=50, record=("r", "I"), seed=seed, progress=False)
+        assert classify_regime(res, "V1").values.tolist() == ["coexistence", "winner-take-all"], seed
+    ei = na.load_spec("""
+areas:
+  E: {n: 2, tau: 10 ms, transfer: {kind: sigmoid, gain: 8, threshold: 0.5}}
+  I: {n: 1, tau: 30 ms, transfer: {kind: sigmoid, gain: 8, threshold: 0.5}}
+projections:
+  - {source: E, target: I, weights: 0.75}
+  - {source: I, target: E, weights: -2.0}
+  - {source: E, target: E, weights: [[1.5, 0.0], [0.0, 1.5]]}
+stimuli:
+  - {area: E, amplitude: 0.8, noise: {sigma: 0.02, tau: 10 ms}}
+""")
+    res = na.simulate_batch([ei] * 3, "2 s", record_every=10, seed=[0, 1, 2], progress=False)
+    assert classify_regime(res, "E").values.tolist() == ["oscillation"] * 3
