@@ -11,7 +11,9 @@ change in the number of unstable eigenvalues is a bifurcation, located by bisect
   winner-take-all branches split off, and transcritical points);
 - ``hopf``: a complex pair crosses the imaginary axis (the frequency ``Im(lambda)/2 pi`` is reported);
 - ``border``: an eigenvalue jumps across zero where a piecewise-linear transfer (ReLU) changes slope
-  at a unit of the fixed point (a border collision, not a smooth bifurcation).
+  at a unit of the fixed point (a border collision, not a smooth bifurcation);
+- ``fold``: a branch ends inside the range where an eigenvalue vanishes (a saddle-node: it meets
+  another branch and both disappear), located by bisecting how far it can be continued.
 
 `phase_plane(spec, x, y)` gives ``du/dt`` of two units (or two areas, all units of each moving
 together) over a grid, the others held at a given state: the vector field, whose zero contours are
@@ -176,6 +178,37 @@ def _events(P: _Path, branches: list, tol: float, jump: float) -> list:
     return events
 
 
+def _folds(P: _Path, branches: list, tol: float, jump: float) -> list:
+    """Events where a branch ends inside the range: the last parameter value at which it can still be
+    continued (bisection), reported as a ``fold`` when an eigenvalue vanishes there (a saddle-node)."""
+    events = []
+    K = P.p.size
+    for b, U in enumerate(branches):
+        ok = np.all(np.isfinite(U), axis=1)
+        for k in range(K):
+            for nxt in (k + 1, k - 1):
+                if not (ok[k] and 0 <= nxt < K and not ok[nxt]):
+                    continue
+                lo, u_lo, hi = P.p[k], U[k], P.p[nxt]
+                for _ in range(60):
+                    if abs(hi - lo) <= 1e-10 * max(1.0, abs(lo)):
+                        break
+                    mid = 0.5 * (lo + hi)
+                    u_mid = _step(P, lo, u_lo, mid, None, tol, jump, max_halvings=4)
+                    if u_mid is None:
+                        hi = mid
+                    else:
+                        lo, u_lo = mid, u_mid
+                if lo == P.p[nxt]:  # it goes on (onto another branch): no end here
+                    continue
+                model = P.model(lo)[0]
+                eig = P.eigenvalues(lo, u_lo)
+                if abs(hi - lo) <= 1e-9 * max(1.0, abs(lo)) and \
+                        np.min(np.abs(eig.real)) <= 1e-3 / float(np.min(model.timescale)):
+                    events.append(("fold", b, min(k, nxt), lo, np.nan, None))
+    return events
+
+
 def bifurcation(spec: NetworkSpec, path: str, values: Sequence, *, inputs: Optional[np.ndarray] = None,
                 n_starts: int = 32, seed: int = 0, tol: float = 1e-9, jump: float = 0.5) -> xr.Dataset:
     """Fixed-point branches of `spec` along the parameter `path` over `values`, with bifurcations.
@@ -197,7 +230,7 @@ def bifurcation(spec: NetworkSpec, path: str, values: Sequence, *, inputs: Optio
         Along ``branch``, the dim named `path` (the parameter, with its units), ``unit`` and ``mode``:
         ``u`` and ``r`` (NaN where a branch does not exist), ``stable``, ``max_real_eig`` (1/s),
         ``eig_real``, ``eig_imag`` (1/s); along ``bifurcation``: ``bifurcation_kind`` (``branch point``,
-        ``hopf`` or ``border``), ``bifurcation_branch``, ``bifurcation_value`` (the parameter, in its
+        ``hopf``, ``border`` or ``fold``), ``bifurcation_branch``, ``bifurcation_value`` (the parameter, in its
         units), ``bifurcation_frequency`` (Hz, of the crossing pair at a Hopf point; NaN otherwise).
 
     Examples
@@ -248,6 +281,7 @@ def bifurcation(spec: NetworkSpec, path: str, values: Sequence, *, inputs: Optio
                             new |= add(side, u)
         if not new:
             break
+    events = events + _folds(P, branches, tol, jump)
     n = spec.n_units
     B = len(branches)
     U = np.array(branches).reshape(B, K, n)
@@ -279,7 +313,7 @@ def bifurcation(spec: NetworkSpec, path: str, values: Sequence, *, inputs: Optio
          "eig_real": (("branch", dim, "mode"), E.real, {**rate, "long_name": "real part of the eigenvalues"}),
          "eig_imag": (("branch", dim, "mode"), E.imag, {**rate, "long_name": "imaginary part of the eigenvalues"}),
          "bifurcation_kind": (("bifurcation",), np.array([e[0] for e in events], dtype=str).reshape(-1),
-                              {"units": "1", "long_name": "kind of bifurcation (branch point, hopf, border)"}),
+                              {"units": "1", "long_name": "kind of bifurcation (branch point, hopf, border, fold)"}),
          "bifurcation_branch": (("bifurcation",), np.array([e[1] for e in events], int).reshape(-1),
                                 {"units": "1", "long_name": "branch on which it occurs"}),
          "bifurcation_value": (("bifurcation",), np.array([e[3] for e in events], float).reshape(-1),

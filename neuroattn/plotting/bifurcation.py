@@ -6,7 +6,8 @@ from typing import Optional, Union
 import numpy as np
 import xarray as xr
 
-_MARKERS = {"branch point": ("o", "branch point"), "hopf": ("*", "Hopf point"), "border": ("s", "border collision")}
+_MARKERS = {"branch point": ("o", "branch point"), "hopf": ("*", "Hopf point"), "fold": ("D", "fold"),
+            "border": ("s", "border collision")}
 
 
 def _axis_label(da: xr.DataArray) -> str:
@@ -81,9 +82,12 @@ def bifurcation(bif: xr.Dataset, unit: Optional[Union[int, tuple]] = None, *, ar
         if sel.size == 0:
             continue
         values = bif.bifurcation_value.values[sel]
-        ys = [float(np.interp(v, x, y.isel(branch=int(bif.bifurcation_branch.values[i])).values))
-              if x[0] < x[-1] else float(np.interp(v, x[::-1], y.isel(branch=int(bif.bifurcation_branch.values[i])).values[::-1]))
-              for i, v in zip(sel, values)]
+        ys = []
+        for i, v in zip(sel, values):
+            yb = y.isel(branch=int(bif.bifurcation_branch.values[i])).values
+            ok = np.isfinite(yb)
+            order = np.argsort(x[ok])  # interpolate over the branch's own points (a fold is at its end)
+            ys.append(float(np.interp(v, x[ok][order], yb[ok][order])))
         units = bif[param].attrs.get("units", "1")
         shown = ", ".join(f"{v:.4g}" for v in np.unique(np.round(values, 10)))
         ax.plot(values, ys, ls="none", marker=marker, ms=8, mfc="white", mec="k", zorder=5,

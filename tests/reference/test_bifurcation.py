@@ -14,7 +14,7 @@ import pytest
 from scipy.optimize import brentq
 
 import neuroattn as na
-from neuroattn.analysis import bifurcation, classify_regime, phase_plane
+from neuroattn.analysis import bifurcation, classify_regime, fixed_points, phase_plane
 
 EI = """
 name: dayan-abbott-ei
@@ -86,6 +86,13 @@ def test_the_seed_models_winner_take_all_edges_match_the_closed_form():
     assert len(winners) == 2
     u = bif.u.values[winners][:, inside]
     assert np.all(np.abs(u[..., 0] - u[..., 1]) > 0.1)  # asymmetric: one unit wins
+    # the winner branches outlive the upper edge (a subcritical split) and end in folds, where
+    # the winners disappear: fixed_points finds three stable states just below, one just above
+    folds = bif.bifurcation_value.values[bif.bifurcation_kind.values == "fold"]
+    assert len(folds) >= 2 and np.ptp(folds) < 1e-6 and folds[0] > edges[1]
+    below = fixed_points(sigmoid_pair(folds[0] * 0.995))
+    above = fixed_points(sigmoid_pair(folds[0] * 1.005))
+    assert int(below.stable.sum()) == 3 and int(above.stable.sum()) == 1
 
 
 def test_relu_seed_symmetric_state_splits_at_the_linear_threshold():
