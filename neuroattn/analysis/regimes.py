@@ -18,7 +18,8 @@ are applied:
    autocorrelation, up to a third of the window, returns above 0.5 after first falling below zero
    (filtered noise does not).
 3. The run has *settled* when the mean rates of the two halves of the late window differ by at most
-   `settle_tol` of the peak rate. Where the input traces ``I`` fluctuate (noise), four standard
+   `settle_tol` of the peak rate. Where the input traces ``I`` fluctuate (noise), or the area spikes
+   (its rates are binned spike counts), four standard
    errors of those means (with the traces' correlation time) are allowed on top, and the run is
    labelled by the mean of the last half of the window.
    A run that still moves but whose speed decays as one clean exponential (rms residual of the log
@@ -217,12 +218,15 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
     times = traces.time.values[-n_late:]
     late = traces.values[..., -n_late:, :]
     final = final_da.transpose(*dims, "unit").values
-    inputs, noisy = None, np.zeros(final.shape[:-1], bool)
+    inputs = None
+    spiking = "u_final" in result and bool(np.all(np.isnan(result["u_final"].sel(unit=(result.area == area).values))))
+    noisy = np.full(final.shape[:-1], spiking)  # binned spike counts fluctuate like noise-driven rates
     if "I" in result and "time" in result["I"].dims:
         I_late = result["I"].sel(unit=(result.area == area).values).transpose(*dims, "time", "unit").values[..., -n_late:, :]
         inputs = I_late[..., -1, :]
         with np.errstate(all="ignore"):
-            noisy = np.any(np.ptp(I_late, axis=-2) > 1e-9 * np.maximum(np.max(np.abs(I_late), axis=-2), 1e-12), axis=-1)
+            noisy |= np.any(np.ptp(I_late, axis=-2) > 1e-9 * np.maximum(np.max(np.abs(I_late), axis=-2), 1e-12),
+                            axis=-1)
     shape = final.shape[:-1]
     labels = np.empty(shape, dtype=object)
     rates = np.full(shape, np.nan)
