@@ -92,3 +92,15 @@ def test_comparisons_name_what_is_wrong():
         compare(ds, "r_final", "condition", 0, 1)
     with pytest.raises(na.SweepError, match="name: must be a new"):
         Zip({"a": [1]}, name="a")
+
+
+def test_sweep_files_name_a_zip_axis():
+    from neuroattn.sweeps.space import axes, from_config
+
+    space = from_config({"product": [{"grid": {"projections[C->V1].scale": [0.5, 1.0]}},
+                                     {"zip": {"stimuli[1].amplitude": [[1, 0], [0, 1]], "areas.V1.tau": ["10 ms", "20 ms"]},
+                                      "name": "cue"}]})
+    assert axes(space.describe()) == [("projections[C->V1].scale", ["projections[C->V1].scale"], 2),
+                                      ("cue", ["stimuli[1].amplitude", "areas.V1.tau"], 2)]
+    with pytest.raises(na.SweepError, match="only a zip or a table"):
+        from_config({"grid": {"a": [1]}, "name": "x"})
