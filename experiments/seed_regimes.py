@@ -14,8 +14,9 @@ w = -0.3 the difference modes grow above beta = 0.7/1.2 = 0.583 and a lone winne
 beta = 1/1.2 = 0.833 (it silences the runner-up from beta = (1 - 0.3/0.98)/1.2 = 0.578): winner-take-all
 in between; above, the winner runs away exponentially (`runaway`; the fastest ones also exceed the
 engine's divergence limit and are flagged `diverged`). `neuroattn.analysis.classify_regime` labels
-every run from its late motion, so the windows printed are the same at 1 s and at 4 s, apart from
-points `unsettled` next to beta = 0.58, where the deciding modes are too slow for a short run.
+every run from its late motion, so the windows printed are the same at 1 s and at 4 s (on a finer
+grid, a point within about 0.015 of beta = 0.58, where the deciding modes are too slow for a short
+run, can be `unsettled` after 1 s; it is never given a guessed label).
 """
 import argparse
 import warnings

@@ -7,7 +7,7 @@ are applied:
 1. ``runaway``: the run diverged (``result['diverged']``: the engine met a non-finite state or one
    beyond its divergence limit), or the late motion is an exponential growth that dominates the
    state. The growth rate ``lambda`` is fitted to the log of the speed ``max_i |dr_i/dt|`` over the
-   late window; the motion dominates the state when its amplitude ``speed/lambda`` (the distance
+   late window (from the last change of the set of active units on, where that leaves six samples); the motion dominates the state when its amplitude ``speed/lambda`` (the distance
    from the point it grows away from) exceeds the largest rate, and no active unit's rate falls (a
    falling rate meets its lower bound, where the motion changes). A linear mode growing at
    ``lambda > 0`` has exactly this signature whatever its size, so a slow runaway (``lambda`` of
@@ -152,7 +152,11 @@ def _judge(times, late, final, inputs, noisy, *, wta_ratio, quiescent_rate, sett
     if not (np.all(np.isfinite(late)) and np.all(np.isfinite(final))):
         return "runaway", np.nan
     peak = max(float(np.max(np.abs(late))), quiescent_rate)
-    lam, speed, residual = growth_rate(times, late)
+    # the growth is fitted where the set of active units (r > 0) is the final one: a unit falling
+    # silent (ReLU) changes the linear dynamics, and only the present piece says where they go
+    changed = np.flatnonzero(np.any((late > 0) != (late[-1] > 0), axis=1))
+    start = changed[-1] + 1 if changed.size and late.shape[0] - changed[-1] - 1 >= 6 else 0
+    lam, speed, residual = growth_rate(times[start:], late[start:])
     falling = (late[-1] < late[0]) & (late[-1] > quiescent_rate)  # heads for a bound: the piece will change
     if lam > 0 and residual <= fit_tol and speed / lam > peak and not falling.any():
         return "runaway", lam
