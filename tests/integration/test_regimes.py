@@ -164,3 +164,33 @@ stimuli:
 """)
     res = na.simulate_batch([ei] * 3, "2 s", record_every=10, seed=[0, 1, 2], progress=False)
     assert classify_regime(res, "E").values.tolist() == ["oscillation"] * 3
+
+
+@pytest.mark.slow
+def test_the_shipped_beta_sweep_gives_the_same_labels_at_1_s_and_4_s():
+    """experiments/beta_sweep.yaml (4 ReLU units, w = -0.3, inputs 1, 0.98, 0.96, 0.94): runaway exactly
+    where the lone winner's mode grows (1.2 beta > 1); winner-take-all below that, down to where the
+    winner silences the runner-up (about 0.578); the same labels at both durations, but for points
+    still deciding after 1 s next to 0.58, which are `unsettled`, never guessed."""
+    from paths import EXPERIMENTS
+
+    from neuroattn.sweeps.config import load_sweep
+
+    spec, space, kwargs = load_sweep(EXPERIMENTS / "beta_sweep.yaml")
+    kwargs.update(progress=False, metrics=["regime"])
+    labels = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", na.DivergenceWarning)
+        for duration in ("1 s", "4 s"):
+            ds = na.sweep(spec, space, **{**kwargs, "duration": duration})
+            labels[duration] = np.array([REGIMES[c] for c in ds.regime_V1.values])
+    beta = ds["areas.V1.competition.beta"].values
+    for duration, lab in labels.items():
+        settled = lab != "unsettled"
+        np.testing.assert_array_equal(lab[settled] == "runaway", 1.2 * beta[settled] > 1)
+        assert np.all(lab[settled & (beta < 0.57)] == "coexistence")
+        assert np.all(lab[settled & (beta > 0.59) & (1.2 * beta < 1)] == "winner-take-all")
+        assert np.all(np.abs(beta[~settled] - 0.58) < 0.02), duration
+    both = (labels["1 s"] != "unsettled") & (labels["4 s"] != "unsettled")
+    np.testing.assert_array_equal(labels["1 s"][both], labels["4 s"][both])
+    assert both.sum() >= 195
