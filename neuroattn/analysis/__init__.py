@@ -7,6 +7,7 @@ from neuroattn.analysis.fixed_points import fixed_points, jacobian
 from neuroattn.analysis.rate_model import RateModel
 from neuroattn.analysis.regimes import REGIMES, classify_regime, growth_rate, regime_attrs, regime_codes
 
-__all__ = ["fixed_points", "jacobian", "bifurcation", "phase_plane", "compare_conditions", "COMPARISONS", "RateModel", "area_rates", "attention_modulation_index",
+__all__ = ["fixed_points", "jacobian", "bifurcation", "phase_plane", "compare_conditions", "COMPARISONS",
+           "RateModel", "area_rates", "attention_modulation_index",
            "selectivity_index", "suppression_ratio", "wta_index", "winner", "selection_latency",
            "classify_regime", "regime_codes", "regime_attrs", "growth_rate", "REGIMES"]

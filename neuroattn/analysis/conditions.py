@@ -79,7 +79,8 @@ def compare_conditions(data: xr.DataArray, dim: str, first: Condition, second: C
     if how not in COMPARISONS:
         raise NeuroAttnError(f"how: must be one of {', '.join(COMPARISONS)} (got {how!r})")
     if dim not in data.dims:
-        raise NeuroAttnError(f"dim: {data.name or 'the data'} has no dim {dim!r} (dims: {', '.join(map(str, data.dims))}); "
+        dims = ", ".join(map(str, data.dims))
+        raise NeuroAttnError(f"dim: {data.name or 'the data'} has no dim {dim!r} (dims: {dims}); "
                              "unstack a sweep first (neuroattn.sweeps.unstack)")
     (a, la), (b, lb) = _pick(data, dim, first), _pick(data, dim, second)
     function, units = COMPARISONS[how]

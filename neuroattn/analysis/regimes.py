@@ -7,7 +7,8 @@ are applied:
 1. ``runaway``: the run diverged (``result['diverged']``: the engine met a non-finite state or one
    beyond its divergence limit), or the late motion is an exponential growth that dominates the
    state. The growth rate ``lambda`` is fitted to the log of the speed ``max_i |dr_i/dt|`` over the
-   late window (from the last change of the set of active units on, where that leaves six samples); the motion dominates the state when its amplitude ``speed/lambda`` (the distance
+   late window (from the last change of the set of active units on, where that leaves six samples);
+   the motion dominates the state when its amplitude ``speed/lambda`` (the distance
    from the point it grows away from) exceeds the largest rate, and no active unit's rate falls (a
    falling rate meets its lower bound, where the motion changes). A linear mode growing at
    ``lambda > 0`` has exactly this signature whatever its size, so a slow runaway (``lambda`` of
@@ -222,11 +223,12 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
     times = traces.time.values[-n_late:]
     late = traces.values[..., -n_late:, :]
     final = final_da.transpose(*dims, "unit").values
+    in_area = (result.area == area).values
     inputs = None
-    spiking = "u_final" in result and bool(np.all(np.isnan(result["u_final"].sel(unit=(result.area == area).values))))
+    spiking = "u_final" in result and bool(np.all(np.isnan(result["u_final"].sel(unit=in_area))))
     noisy = np.full(final.shape[:-1], spiking)  # binned spike counts fluctuate like noise-driven rates
     if "I" in result and "time" in result["I"].dims:
-        I_late = result["I"].sel(unit=(result.area == area).values).transpose(*dims, "time", "unit").values[..., -n_late:, :]
+        I_late = result["I"].sel(unit=in_area).transpose(*dims, "time", "unit").values[..., -n_late:, :]
         inputs = I_late[..., -1, :]
         with np.errstate(all="ignore"):
             noisy |= np.any(np.ptp(I_late, axis=-2) > 1e-9 * np.maximum(np.max(np.abs(I_late), axis=-2), 1e-12),
@@ -243,8 +245,7 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
                 continue
             labels[idx], rates[idx] = _judge(
                 times, late[idx], final[idx], None if inputs is None else inputs[idx], bool(noisy[idx]),
-                wta_ratio=wta_ratio,
-                quiescent_rate=quiescent_rate, settle_tol=settle_tol, fit_tol=fit_tol,
+                wta_ratio=wta_ratio, quiescent_rate=quiescent_rate, settle_tol=settle_tol, fit_tol=fit_tol,
                 oscillation_tol=oscillation_tol, min_crossings=min_crossings)
     coords = {d: final_da[d] for d in dims if d in final_da.coords}
     out = xr.DataArray(labels.astype(str), dims=dims, coords=coords, name="regime",

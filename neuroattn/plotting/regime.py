@@ -21,8 +21,9 @@ def _grid(ds: xr.Dataset, var: str, x: str, y: Optional[str]) -> xr.DataArray:
         if missing:
             from neuroattn.exceptions import NeuroAttnError
 
+            swept = [c for c in ds.coords if ds[c].dims == ("point",) and c not in ("point", "seed")]
             raise NeuroAttnError(f"regime: the sweep has no swept coordinate {missing[0]!r} "
-                                 f"(swept: {', '.join(c for c in ds.coords if ds[c].dims == ('point',) and c not in ('point', 'seed'))})")
+                                 f"(swept: {', '.join(swept)})")
         keep = da.reset_coords(drop=True).drop_vars("point", errors="ignore").assign_coords({c: ds[c] for c in index})
         da = keep.swap_dims(point=x).sortby(x) if y is None else keep.set_index(point=index).unstack("point")
     return da.transpose(*([y] if y else []), x)
@@ -88,7 +89,10 @@ def regime(ds: xr.Dataset, x: str, y: Optional[str] = None, *, area: Optional[st
         ax.set_yticks([])
     present = sorted({int(c) for c in np.asarray(codes.values).ravel() if c >= 0})
     handles = [Patch(facecolor=REGIME_COLOURS[REGIMES[c]], edgecolor="0.5", label=REGIMES[c]) for c in present]
-    lines = boundary if isinstance(boundary, Mapping) else ({"analytic boundary": boundary} if boundary is not None else {})
+    if isinstance(boundary, Mapping):
+        lines = boundary
+    else:
+        lines = {} if boundary is None else {"analytic boundary": boundary}
     styles = ["-", "--", ":", "-."]
     for k, (label, line) in enumerate(lines.items()):
         style = styles[k % len(styles)]
