@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 
 from neuroattn.exceptions import DivergenceWarning
-from neuroattn.results import make_dataset, provenance
+from neuroattn.results import describe, make_dataset, provenance
 from neuroattn.spec.plasticity import connection_id, learned_variables
 
 #: |u| above this counts as a run-away (diverged) run.
@@ -162,7 +162,7 @@ def assemble(params, seeds, traces, finals, times, *, variables: Mapping[str, tu
     ds = make_dataset(spec, times=times, traces=traces, finals=finals, diverged=flags, attrs=attrs,
                       point_coords=coords, variables=variables)
     if extra and extra[0]:
-        ds = ds.assign_coords(extra[1]).assign(extra[0])
+        ds = describe(ds.assign_coords(extra[1]).assign(extra[0]))
     return ds
 
 

@@ -17,6 +17,18 @@
       areas: [V1]                               # metric areas (default all)
     backend: batched                            # or processes, dask
     chunk_size: 50
+
+Paired conditions are a zip (or a table) that names its axis, one axis however many paths it sets:
+
+.. code-block:: yaml
+
+    space:
+      product:
+        - grid:
+            projections[C->V1].scale: [0.5, 1, 2]
+        - zip:
+            stimuli[1].amplitude: [[1, 0], [0, 1]]
+          name: cue
 """
 from __future__ import annotations
 
