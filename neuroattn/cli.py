@@ -141,18 +141,7 @@ def _open_result(path: str):
     """A result file or sweep store, read into memory."""
     import neuroattn
 
-    opener = getattr(neuroattn, "open_result", None)
-    if opener is not None:
-        return opener(path)
-    from neuroattn.results import load
-    from neuroattn.sweeps import open_sweep
-
-    if Path(path).suffix.lower() == ".zarr" and Path(path).is_dir():
-        try:
-            return open_sweep(path).load()
-        except NeuroAttnError:
-            pass  # a simulation result saved as Zarr
-    return load(path)
+    return neuroattn.open_result(path)
 
 
 def _one_point(result, point: Optional[int]):
@@ -214,9 +203,6 @@ def _bifurcation_figure(result, args):
     import neuroattn
     from neuroattn import analysis, plotting
 
-    if not (hasattr(analysis, "bifurcation") and hasattr(plotting, "bifurcation")):
-        raise NeuroAttnError("kind: bifurcation diagrams need neuroattn.analysis.bifurcation, which this "
-                             "version of neuroattn does not have")
     if "spec" not in result.attrs:
         raise NeuroAttnError("result: it stores no spec (attrs['spec']) to continue fixed points of")
     swept = json.loads(result.attrs.get("swept_paths", "[]"))
@@ -251,10 +237,13 @@ def _plot(args) -> int:
         one = _one_point(result, args.point)
         drawn = plotting.weights(one, _plastic_connection(one, args.connection))
     elif args.kind == "regime":
-        if not hasattr(plotting, "regime"):
-            raise NeuroAttnError("kind: regime maps need neuroattn.plotting.regime, which this version of "
-                                 "neuroattn does not have")
-        drawn = plotting.regime(result)
+        import json
+
+        swept = json.loads(result.attrs.get("swept_paths", "[]"))
+        if not 1 <= len(swept) <= 2:
+            raise NeuroAttnError(f"result: a regime map needs a sweep over one or two paths (swept: "
+                                 f"{', '.join(swept) or 'none'})")
+        drawn = plotting.regime(result, *swept)
     else:
         drawn = _bifurcation_figure(result, args)
     fig = getattr(drawn, "figure", drawn)

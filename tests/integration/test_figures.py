@@ -186,3 +186,16 @@ def test_cli_plot_of_a_sweep_point_marks_that_points_stimulus(tmp_path, capsys):
     one = _one_point(_open_result(store), 1)
     band, = traces(one).axes[0].patches
     assert band.get_x() == pytest.approx(60.0) and one.attrs["title"] == "seed-competition: stimuli[0].onset = 0.06 s"
+
+
+def test_cli_plot_draws_a_sweeps_regime_map_and_its_bifurcation_diagram(tmp_path):
+    """The regime strip of a beta sweep has one coloured cell per swept value; the bifurcation diagram
+    continues the fixed points of the stored spec over the same values."""
+    store = tmp_path / "beta.zarr"
+    betas = [0.2, 0.5, 0.8]
+    na.sweep(na.load_spec("seed_competition"), {"areas.V1.competition.beta": betas}, "300 ms",
+             metrics=["regime"], store=str(store), progress=False)
+    for kind in ("regime", "bifurcation"):
+        out = tmp_path / f"{kind}.png"
+        assert main(["plot", str(store), "--kind", kind, "--out", str(out)]) == 0
+        assert out.stat().st_size > 1000
