@@ -15,6 +15,7 @@ diverged   ([point])                        the run ran away (non-finite or > 1e
 area       (unit) coordinate                area of each unit
 index      (unit) coordinate                position of the unit inside its area
 feature    (unit) coordinate                preferred feature of the unit
+reserve    (unit) coordinate                a reserve unit (only where an area has reserve units)
 time       (time) coordinate                seconds
 =========  ===============================  =============================================
 
@@ -36,11 +37,15 @@ _FINALS = {"u_final": ("1", "state at the end of the run"), "r_final": ("1", "ra
 
 def unit_coords(spec: NetworkSpec) -> dict[str, tuple]:
     """The ``unit`` coordinates (``area``, ``index``, ``feature``) of a spec's network."""
-    areas = np.concatenate([[name] * a.n for name, a in spec.areas.items()]).astype(str)
-    index = np.concatenate([np.arange(a.n) for a in spec.areas.values()])
-    feature = np.concatenate([a.feature_values() for a in spec.areas.values()])
-    return {"unit": ("unit", np.arange(spec.n_units)), "area": ("unit", areas),
-            "index": ("unit", index), "feature": ("unit", feature)}
+    areas = np.concatenate([[name] * a.n_units for name, a in spec.areas.items()]).astype(str)
+    index = np.concatenate([np.arange(a.n_units) for a in spec.areas.values()])
+    feature = np.concatenate([a.unit_features() for a in spec.areas.values()])
+    out = {"unit": ("unit", np.arange(spec.n_units)), "area": ("unit", areas),
+           "index": ("unit", index), "feature": ("unit", feature)}
+    if any(a.reserve is not None for a in spec.areas.values()):
+        out["reserve"] = ("unit", np.concatenate([np.arange(a.n_units) >= a.n for a in spec.areas.values()]),
+                          {"long_name": "reserve unit (silent until recruited)"})
+    return out
 
 
 def make_dataset(spec: NetworkSpec, *, times: Optional[np.ndarray], traces: Mapping[str, np.ndarray],
