@@ -217,7 +217,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                                             seeds=seeds, index=k, recurrent=c.source == c.target and c.var == "rec",
                                             dt=dt, n_steps=n_steps)
                   for k, c in enumerate(c for c in couplings if c.rule is not None and c.rule.structural is not None)}
-    learners = {**plastic, **structural}
+    learning = {**plastic, **structural}  # what the step operation calls to learn
     tasks = []
     for t, task in enumerate(spec.tasks):
         steps, shown = task.decision_steps(spec.stimuli[spec.task_stimulus(task)], n_steps, dt)
@@ -237,7 +237,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     for view, gate, target in spiking.gates:  # gated STDP: the gate area's rates at the post neurons
         rates.append(_gate_writer(view, gate, groups, params, target, K))
     if matmul or noise_views or rates or patterns:
-        step = StepOperation(matmul, groups, K, noise_views, rates, patterns, learners, tasks)
+        step = StepOperation(matmul, groups, K, noise_views, rates, patterns, learning, tasks)
         objects.append(brian2.NetworkOperation(step, dt=bdt, when="start", order=-10, name="neuroattn_step"))
     intervals: dict[int, list] = {}
     for st in structural.values():
