@@ -18,8 +18,12 @@ the attended drive at their location (their state ``u`` times PFC's rate there) 
 
 Discrimination test (before and after training; `learned_spec` for after, plasticity off, no cue):
 single noisy visual stimuli (OU noise on the V1 input and on parietal, sigma `NOISE`), `n_trials`
-trials per stimulus as the points of one batch; d′ (`neuroattn.analysis.d_prime`) of parietal's
-population response averaged over `TEST_WINDOW`.
+trials per stimulus as the points of one batch; d′ (`neuroattn.analysis.d_prime`) of the response,
+averaged over `TEST_WINDOW`, of the parietal units tuned to the pair (`local_units`: within one unit
+spacing of the pair's midpoint, reserve units included). The local readout is what a downstream
+area reading that location sees; it leaves out the attended unit's learned cross-talk from the
+distractor locations (the weights onto A from distractors grow to roughly the fraction of trials a
+distractor was shown in), which would otherwise lend the control pair a unit tuned elsewhere.
 
 Examples
 --------
@@ -129,21 +133,51 @@ def responses(test: xr.Dataset, area: str = "parietal") -> xr.DataArray:
     return area_rates(test, area, window=TEST_WINDOW)
 
 
-def discrimination(test: xr.Dataset, area: str = "parietal") -> xr.DataArray:
-    """d′ between the two stimuli of each pair, before and after training: dims (phase, pair)."""
-    from neuroattn.analysis import d_prime
+def local_units(test: xr.Dataset, pair: str, area: str = "parietal") -> np.ndarray:
+    """Which units of `area` read a pair out: those whose preferred feature lies within one unit spacing
+    of the pair's midpoint (reserve units included), boolean over the area's units."""
+    rates = responses(test, area)
+    feature = rates.feature.values
+    n_features = int((test.area == "V1").sum())
+    a, b = pairs(n_features)[pair]
+    distance = np.abs(feature - 0.5 * (a + b))
+    return np.minimum(distance, 1.0 - distance) <= 1.0 / n_features + 1e-12
+
+
+def discrimination(test: xr.Dataset, area: str = "parietal", *, error: bool = False) -> xr.DataArray:
+    """d′ between the two stimuli of each pair, before and after training: dims (phase, pair).
+
+    The readout is the local population (`local_units`): the units tuned to the pair, as a downstream
+    area reading that location would see them. With ``error=True``, the standard error of each d′
+    (`neuroattn.analysis.d_prime_error`) instead.
+    """
+    from neuroattn.analysis import d_prime, d_prime_error
 
     rates = responses(test, area)
     phases, names = ["before", "after"], ["trained", "control"]
     out = np.empty((2, 2))
-    for i, phase in enumerate(phases):
-        for j, pair in enumerate(names):
+    for j, pair in enumerate(names):
+        keep = local_units(test, pair, area)
+        for i, phase in enumerate(phases):
             def of(k):
                 sel = (test.phase == phase) & (test.pair == pair) & (test.stimulus == k)
-                return xr.DataArray(rates.values[np.flatnonzero(sel.values)], dims=("trial", "unit"))
-            out[i, j] = d_prime(of(0), of(1))
+                return xr.DataArray(rates.values[np.flatnonzero(sel.values)][:, keep], dims=("trial", "unit"))
+            a, b = of(0), of(1)
+            out[i, j] = d_prime(a, b)
+            if error:
+                out[i, j] = d_prime_error(out[i, j], a.sizes["trial"], b.sizes["trial"])
+    what = "standard error of d′" if error else "d′"
     return xr.DataArray(out, dims=("phase", "pair"), coords={"phase": phases, "pair": names},
-                        name="d_prime", attrs={"long_name": f"d′ of {area}'s response", "units": "1"})
+                        name="d_prime_error" if error else "d_prime",
+                        attrs={"long_name": f"{what} of {area}'s units tuned to the pair", "units": "1"})
+
+
+def improvement(test: xr.Dataset) -> xr.DataArray:
+    """Per pair: (d′ after - d′ before) / its standard error (both estimates' errors combined); above 2
+    is an improvement beyond the trial-to-trial noise of the estimate."""
+    d, se = discrimination(test), discrimination(test, error=True)
+    gain = d.sel(phase="after") - d.sel(phase="before")
+    return (gain / np.hypot(se.sel(phase="after"), se.sel(phase="before"))).rename("improvement")
 
 
 def pathway(trained: xr.Dataset, final: bool = False) -> dict[str, xr.DataArray]:
@@ -158,7 +192,7 @@ def summary(trained: xr.Dataset, test: xr.Dataset) -> str:
     when = trained["recruit_time_parietal"]
     got = np.flatnonzero(np.isfinite(when.values))
     recruited = ", ".join(f"{float(trained.reserve_feature_parietal[q]):g} at {float(when[q]):.2f} s" for q in got)
-    d = discrimination(test)
+    d, z = discrimination(test), improvement(test)
     rows = [f"{'':34s}{'before':>10s}{'after':>10s}",
             f"{'V1->parietal weight at A (attended)':34s}{float(w['A'][0]):10.3f}{float(w['A'][-1]):10.3f}",
             f"{'V1->parietal weight at B':34s}{float(w['B'][0]):10.3f}{float(w['B'][-1]):10.3f}",
@@ -167,9 +201,12 @@ def summary(trained: xr.Dataset, test: xr.Dataset) -> str:
             f"{float(d.sel(phase='after', pair='trained')):10.2f}",
             f"{'d′ control pair (B, B+δ)':34s}{float(d.sel(phase='before', pair='control')):10.2f}"
             f"{float(d.sel(phase='after', pair='control')):10.2f}",
+            f"{'d′ change / its standard error':34s}{'trained':>10s}{'control':>10s}",
+            f"{'':34s}{float(z.sel(pair='trained')):10.1f}{float(z.sel(pair='control')):10.1f}",
             f"reserve units recruited (location at time): {recruited or 'none'}"]
     return "\n".join(rows)
 
 
 __all__ = ["A", "B", "CONNECTION", "RULE", "STRUCTURAL", "RESERVE", "NOISE", "TEST_WINDOW", "training_spec",
-           "untrained", "pairs", "test_specs", "run", "responses", "discrimination", "pathway", "summary"]
+           "untrained", "pairs", "test_specs", "run", "responses", "local_units", "discrimination", "improvement",
+           "pathway", "summary"]

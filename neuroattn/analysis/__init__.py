@@ -1,11 +1,11 @@
 """Analysis: xarray in, xarray out. No brian2 and no plotting here."""
 from neuroattn.analysis.attention import (area_rates, attention_modulation_index, selection_latency,
                                           selectivity_index, suppression_ratio, winner, wta_index)
-from neuroattn.analysis.discrimination import d_prime
+from neuroattn.analysis.discrimination import d_prime, d_prime_error
 from neuroattn.analysis.fixed_points import fixed_points, jacobian
 from neuroattn.analysis.rate_model import RateModel
 from neuroattn.analysis.regimes import REGIMES, classify_regime, regime_codes
 
 __all__ = ["fixed_points", "jacobian", "RateModel", "area_rates", "attention_modulation_index",
            "selectivity_index", "suppression_ratio", "wta_index", "winner", "selection_latency",
-           "classify_regime", "regime_codes", "REGIMES", "d_prime"]
+           "classify_regime", "regime_codes", "REGIMES", "d_prime", "d_prime_error"]

@@ -39,4 +39,17 @@ def d_prime(a: xr.DataArray, b: xr.DataArray, *, trial: str = "trial") -> float:
     return float(m @ m / np.sqrt(spread))
 
 
-__all__ = ["d_prime"]
+def d_prime_error(d: float, n_a: int, n_b: int) -> float:
+    """The standard error of a d′ estimated from `n_a` and `n_b` trials of two equal-variance Gaussian
+    response distributions: ``sqrt((n_a + n_b)/(n_a n_b) + d**2 / (2 (n_a + n_b)))`` (the delta method;
+    Macmillan & Creelman, Detection Theory, 2005).
+
+    Examples
+    --------
+    >>> round(d_prime_error(0.0, 50, 50), 3)
+    0.2
+    """
+    return float(np.sqrt((n_a + n_b) / (n_a * n_b) + d ** 2 / (2 * (n_a + n_b))))
+
+
+__all__ = ["d_prime", "d_prime_error"]
