@@ -46,7 +46,7 @@ def synapse_count(result: xr.Dataset, connection: str, *, ax=None, path=None, **
 def masks(result: xr.Dataset, connection: str, *, times: Optional[Sequence[float]] = None, n: int = 4,
           path=None):
     """Which synapses of `connection` exist (dark: present) at `times` (seconds; default `n` checks spread
-    over the run); returns the Figure."""
+    over the run), reserve units past the dashed line; returns the Figure."""
     import matplotlib.pyplot as plt
 
     from neuroattn.spec.plasticity import connection_id
@@ -64,6 +64,9 @@ def masks(result: xr.Dataset, connection: str, *, times: Optional[Sequence[float
         m = mask.isel({tdim: k}).values
         ax.imshow(m, cmap="Greys", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
         ax.set_title(f"t = {t_all[k]:.2f} s: {int(m.sum())} synapses", fontsize=8)
+        for coord, line in ((f"reserve_index_{target}", ax.axhline), (f"reserve_index_{source}", ax.axvline)):
+            if coord in result.coords:  # reserve units follow the area's own units
+                line(int(result[coord].min()) - 0.5, color="C3", lw=1, ls="--")
         ax.set_xlabel(f"{source} unit (pre)", fontsize=8)
     axes[0][0].set_ylabel(f"{target} unit (post)", fontsize=8)
     fig.suptitle(f"{connection}: synapses present (dark)", fontsize=9)
@@ -126,16 +129,16 @@ def reorganisation_figure(trained: xr.Dataset, test: xr.Dataset, path=None):
     axes[2].set_ylabel("reserve unit's preferred location")
     axes[2].axhline(ro.A, color="C0", lw=0.8, alpha=0.4)
     axes[2].set_title("3. parietal reserve units recruited", fontsize=9)
-    d = ro.discrimination(test)
+    d, se = ro.discrimination(test), ro.discrimination(test, error=True)
     x = np.arange(2)
     for k, (phase, color) in enumerate((("before", "0.6"), ("after", "C0"))):
         axes[3].bar(x + (k - 0.5) * 0.38, d.sel(phase=phase).values, width=0.36, color=color,
-                    label=f"{phase} training")
+                    yerr=se.sel(phase=phase).values, capsize=3, label=f"{phase} training")
     n_features = int((trained.area == "V1").sum())
     labels = [f"{name}\n({a:g} vs {b:g})" for name, (a, b) in ro.pairs(n_features).items()]
     axes[3].set_xticks(x, labels, fontsize=8)
-    axes[3].set_ylabel("d′ of parietal's response (1)")
-    axes[3].set_title("4. discrimination of nearby stimuli", fontsize=9)
+    axes[3].set_ylabel("d′ of the parietal units tuned to the pair (1)")
+    axes[3].set_title("4. discrimination of nearby stimuli (± standard error)", fontsize=9)
     axes[3].legend(fontsize=7, frameon=False)
     axes[3].spines[["top", "right"]].set_visible(False)
     fig.suptitle("attention reorganises a pathway: strengthening, pruning, recruitment, better discrimination "
