@@ -61,7 +61,7 @@ def test_short_run_figure_and_table(tmp_path):
 @pytest.mark.slow
 def test_the_experiment_script_saves_results_and_a_figure(tmp_path):
     out = subprocess.run([sys.executable, str(EXPERIMENTS / "pathway_reorganisation.py"), "--out", str(tmp_path),
-                          "--train", "1 s", "--trials", "5"], capture_output=True, text=True, cwd=tmp_path,
+                          "--train", "0.5 s", "--trials", "3"], capture_output=True, text=True, cwd=tmp_path,
                          timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "d′ trained pair" in out.stdout

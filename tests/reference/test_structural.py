@@ -250,3 +250,18 @@ def test_standalone_refuses_with_one_line():
         na.simulate(recruiting(), "10 ms", target="cpp_standalone", record_every=None)
     assert "\n" not in str(err.value)
     assert "plastic" in str(err.value) or "reserve" in str(err.value)
+
+
+@pytest.mark.slow
+def test_cython_target_equals_numpy():
+    """Structural plasticity and reserve units run on the cython target with the same numbers (one
+    network, to compile few code objects)."""
+    spec = recruiting().replace({"projections[s->y].plasticity": {"rule": "hebb", "rate": 0.5, "decay": 10.0},
+                                 "projections[s->y].structural": {"every": "10 ms", "prune_below": 0.3,
+                                                                  "prune_after": "20 ms"}})
+    runs = {t: na.simulate(spec, "200 ms", seed=4, record_every="1 ms", record=["r"], target=t)
+            for t in ("numpy", "cython")}
+    assert runs["numpy"].pruned_s_to_y.values.sum() > 0 and np.isfinite(runs["numpy"].recruit_time_y.values).all()
+    np.testing.assert_array_equal(runs["numpy"].mask_s_to_y.values, runs["cython"].mask_s_to_y.values)
+    np.testing.assert_array_equal(runs["numpy"].recruit_time_y.values, runs["cython"].recruit_time_y.values)
+    np.testing.assert_allclose(runs["numpy"].r.values, runs["cython"].r.values, rtol=1e-12, atol=1e-14)
