@@ -18,7 +18,7 @@ from neuroattn.engine.equations import area_equations
 from neuroattn.engine.noise import OUProcess
 from neuroattn.engine.plastic import PlasticWeights, gate_function
 from neuroattn.engine.spiking import SpikingParts, build_spiking
-from neuroattn.engine.structural import ReserveRun, StructuralWeights, interval_operation
+from neuroattn.engine.structural import ReserveRun, StructuralGroup, StructuralWeights, interval_operation
 from neuroattn.engine.tasks import TaskRun
 from neuroattn.exceptions import BuildError, SpecError
 from neuroattn.spec.plasticity import recurrent_name
@@ -211,12 +211,14 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     patterns = [(st.schedule(n_steps, dt), params.patterns[s],  # a spiking area's pattern is a Poisson rate
                  groups[st.area].variables[f"{'rate' if params.areas[st.area].spiking else 'pat'}_{s}"].get_value())
                 for s, st in enumerate(spec.stimuli) if st.patterns is not None]
+    structured = [c for c in couplings if c.rule is not None and c.rule.structural is not None]
+    together = StructuralGroup(structured) if structured else None  # their weights: views of one buffer
     plastic = {c.name: plastic_weights_of(params, c, groups, dt, record_weights_every, n_steps)
                for c in couplings if c.rule is not None}
     structural = {c.name: StructuralWeights(plastic[c.name], c.rule.structural, c.rule.structural_constants,
-                                            seeds=seeds, index=k, recurrent=c.source == c.target and c.var == "rec",
-                                            dt=dt, n_steps=n_steps)
-                  for k, c in enumerate(c for c in couplings if c.rule is not None and c.rule.structural is not None)}
+                                            group=together, index=k, seeds=seeds, dt=dt,
+                                            recurrent=c.source == c.target and c.var == "rec")
+                  for k, c in enumerate(structured)}
     learning = {**plastic, **structural}  # what the step operation calls to learn
     tasks = []
     for t, task in enumerate(spec.tasks):

@@ -2,9 +2,10 @@
 
 Two kinds of work, both inside the Brian2 run:
 
-- every step, in the step operation: `StructuralWeights.update` follows what pruning and growth need
-  (the last step at which each weight was at or above ``prune_below``, the low-pass co-activity
-  ``y_i x_j``), runs the connection's learning, and keeps missing synapses at zero; `ReserveRun`
+- every step, in the step operation: `StructuralWeights.update` runs the connection's learning, and
+  its `StructuralGroup` follows, for all structural connections at once, what pruning and growth
+  need (the last step at which each weight was at or above ``prune_below``, the low-pass
+  co-activity ``y_i x_j``) and keeps missing synapses at zero; `ReserveRun`
   tracks the recruitment criterion and silences the rates of reserve units not yet recruited;
 - every ``every`` of model time, a `brian2.NetworkOperation` on its own clock (`interval_operation`)
   prunes and grows synapses and records the mask and the synapse count.
@@ -24,25 +25,74 @@ import numpy as np
 STRUCTURE_KEY = 1 << 21
 
 
+class StructuralGroup:
+    """The per-step tracking of every structural connection of a network, on one flat buffer.
+
+    The weights of all structural connections become views of one array (`adopt`), so that each
+    step a few numpy calls serve them all: before the first connection learns, the last step at which
+    each weight was at or above its ``prune_below``; after the last one has learnt, the low-pass
+    co-activity and the zeros of missing synapses.
+    """
+
+    def __init__(self, couplings):
+        shapes = [c.weights.shape for c in couplings]
+        sizes = [int(np.prod(shape)) for shape in shapes]
+        edges = np.concatenate([[0], np.cumsum(sizes)])
+        total = int(edges[-1])
+        self.w = np.empty(total)
+        self.below = np.full(total, -np.inf)  # no pruning: every weight counts as above
+        self.last_above = np.full(total, -1, dtype=np.int64)
+        self.keep = np.ones(total)
+        self.coactivity = np.zeros(total)
+        self.outer = np.zeros(total)
+        self.maskf = np.ones(total)
+        self._above = np.empty(total, bool)
+        self._slices = [(slice(a, b), shape) for a, b, shape in zip(edges[:-1], edges[1:], shapes)]
+        for k, c in enumerate(couplings):  # the couplings (and their learning) now use the views
+            view = self.view(self.w, k)
+            view[:] = c.weights
+            c.weights = view
+        self.n, self.calls, self.complete = len(couplings), 0, True
+        self.prune = self.grow = False
+
+    def view(self, array: np.ndarray, k: int) -> np.ndarray:
+        where, shape = self._slices[k]
+        return array[where].reshape(shape)
+
+    def begin(self, step: int) -> None:
+        if self.prune:
+            np.greater_equal(self.w, self.below, out=self._above)
+            np.copyto(self.last_above, step, where=self._above)
+
+    def end(self) -> None:
+        if self.grow:
+            np.multiply(self.coactivity, self.keep, out=self.coactivity)
+            np.add(self.coactivity, self.outer, out=self.coactivity)
+        if not self.complete:
+            np.multiply(self.w, self.maskf, out=self.w)
+
+
 class StructuralWeights:
     """One plastic connection's learning with pruning and growth, across K points.
 
     Stands in for the connection's `PlasticWeights` in the step operation (`update`, and ``delta`` for
-    reward rules); `apply` is the interval's pruning and growth.
+    reward rules); `apply` is the interval's pruning and growth. Its weights and tracking arrays are
+    views of its `StructuralGroup`'s buffers.
 
     Parameters
     ----------
     plastic : the connection's `PlasticWeights` (its ``w`` is changed in place).
     structural : the first point's `Structural` (its structure); `constants` its numbers per point (K,).
-    seeds : one seed per point; `index` the connection's position among structural connections.
+    group, index : the network's `StructuralGroup` and the connection's position in it.
+    seeds : one seed per point (growth draws from a generator seeded by the point's seed).
     recurrent : the diagonal (a unit onto itself) is no synapse: never pruned, never grown.
     """
 
-    def __init__(self, plastic, structural, constants: dict[str, np.ndarray], *, seeds: Sequence[int],
-                 index: int, recurrent: bool, dt: float, n_steps: int):
+    def __init__(self, plastic, structural, constants: dict[str, np.ndarray], *, group: StructuralGroup,
+                 index: int, seeds: Sequence[int], recurrent: bool, dt: float):
         w = plastic.w
         K, n_post, n_pre = w.shape
-        self.plastic, self.w, self.structural, self.dt = plastic, w, structural, dt
+        self.plastic, self.w, self.structural, self.dt, self.group = plastic, w, structural, dt, group
         c = {k: np.asarray(v, float).reshape(K, 1, 1) for k, v in constants.items()}
         self.c = c
         self.every = max(1, int(round(structural.every / dt)))
@@ -50,22 +100,27 @@ class StructuralWeights:
         if recurrent:
             np.fill_diagonal(self.eligible, False)
         self.mask = (w != 0) | ~self.eligible  # the diagonal stays as it is
-        self._maskf = self.mask.astype(float)
+        self._maskf = group.view(group.maskf, index)
+        self._maskf[:] = self.mask
+        group.complete = group.complete and bool(self.mask.all())
         self.pruned = np.zeros(w.shape, bool)
         self.prune = structural.prune_below is not None
         self.grow = structural.grow_above is not None
+        self.last_above = group.view(group.last_above, index)
         if self.prune:
-            self.last_above = np.full(w.shape, -1, dtype=np.int64)
+            group.prune = True
+            group.view(group.below, index)[:] = c["prune_below"]
             self.prune_steps = np.rint(c["prune_after"] / dt).astype(np.int64)
+        self.coactivity = group.view(group.coactivity, index)
         if self.grow:
-            self.coactivity = np.zeros(w.shape)
+            group.grow = True
+            group.view(group.keep, index)[:] = 1.0 - dt / c["coactivity_tau"]
             self._rate = (dt / c["coactivity_tau"])[:, :, 0]  # (K, 1)
-            self._keep = 1.0 - dt / c["coactivity_tau"]
-            self._outer = np.empty(w.shape)
+            self._outer = group.view(group.outer, index)
+            self._y = np.empty((K, n_post))
             self.rngs = [np.random.default_rng(np.random.SeedSequence(int(s), spawn_key=(STRUCTURE_KEY + index,)))
                          for s in seeds]
         self.times, self.counts, self.masks, self.n_pruned, self.n_grown = [], [], [], [], []
-        self._complete = bool(self.mask.all())
         np.multiply(w, self._maskf, out=w)
 
     @property
@@ -73,17 +128,19 @@ class StructuralWeights:
         return self.plastic.delta
 
     def update(self, step: int, y: np.ndarray, x: np.ndarray) -> None:
-        """Track step `step` (weights before its learning), learn, keep missing synapses at zero."""
-        w = self.w
-        if self.prune:
-            np.putmask(self.last_above, w >= self.c["prune_below"], step)
+        """Learn one step; the group tracks the weights before the first connection's learning and
+        keeps missing synapses at zero after the last one's."""
+        group = self.group
+        if group.calls == 0:
+            group.begin(step)
+        group.calls += 1
         if self.grow:
-            np.multiply((y * self._rate)[:, :, None], x[:, None, :], out=self._outer)
-            self.coactivity *= self._keep
-            self.coactivity += self._outer
+            np.multiply(y, self._rate, out=self._y)
+            np.multiply(self._y[:, :, None], x[:, None, :], out=self._outer)
         self.plastic.update(step, y, x)
-        if not self._complete:
-            np.multiply(w, self._maskf, out=w)
+        if group.calls == group.n:
+            group.end()
+            group.calls = 0
 
     def apply(self, step: int) -> None:
         """Prune and grow after step `step`'s learning, then record the mask and the count."""
@@ -114,7 +171,7 @@ class StructuralWeights:
                 added[k] = len(flat)
         if removed.any() or added.any():
             self._maskf[:] = self.mask
-            self._complete = bool(self.mask.all())
+            self.group.complete = bool(self.group.maskf.all())
         self.times.append(step * self.dt)
         self.counts.append((self.mask & self.eligible).sum(axis=(1, 2)))
         self.masks.append(self.mask & self.eligible)
@@ -166,30 +223,35 @@ class ReserveRun:
     def __init__(self, params, u: np.ndarray, r: np.ndarray, K: int, dt: float, gate=None):
         n, N = params.n_regular, len(params.features)
         self.n, self.K, self.dt = n, K, dt
-        self.u, self.r = u.reshape(K, N), r.reshape(K, N)
         self.alive = np.ones((K, N))
         self.alive[:, n:] = 0.0
         self.alive[:, [n + q for q in params.reserve.recruited]] = 1.0
+        self._alive = self.alive[:, n:]  # views of the reserve units' part
+        self._u, self._r = u.reshape(K, N)[:, n:], r.reshape(K, N)[:, n:]
         self.recruit_step = np.full((K, N - n), -1, dtype=np.int64)
-        self.criterion = params.above is not None
+        self.criterion = params.above is not None and not self._alive.all()
         if self.criterion:
             self.above = params.above[:, None]
-            self.hold = np.rint(params.duration / dt).astype(np.int64)[:, None]
-            self.count = np.full((K, N - n), -1, dtype=np.int64)
+            # consecutive steps with s > above; recruited at hold + 1 of them (held for `duration`)
+            self.hold = np.rint(params.duration / dt).astype(np.int64)[:, None] + 1
+            self.count = np.zeros((K, N - n), dtype=np.int64)
+            self._s = np.empty((K, N - n))
+            self._held = np.empty((K, N - n), bool)
         self.gate = gate
         self.step = 0
 
     def __call__(self) -> None:
         if self.criterion:
-            silent = self.alive[:, self.n:] == 0
-            s = self.u[:, self.n:] if self.gate is None else self.u[:, self.n:] * self.gate()
-            held = silent & (s > self.above)
-            self.count = np.where(held, self.count + 1, -1)
-            new = held & (self.count >= self.hold)
-            if new.any():
-                self.alive[:, self.n:][new] = 1.0
+            s = self._u if self.gate is None else np.multiply(self._u, self.gate(), out=self._s)
+            np.greater(s, self.above, out=self._held)
+            np.add(self.count, 1, out=self.count)
+            np.multiply(self.count, self._held, out=self.count)
+            if (self.count >= self.hold).any():
+                new = (self.count >= self.hold) & (self._alive == 0)
+                self._alive[new] = 1.0
                 self.recruit_step[new] = self.step
-        np.multiply(self.r, self.alive, out=self.r)
+                self.criterion = not self._alive.all()
+        np.multiply(self._r, self._alive, out=self._r)
         self.step += 1
 
     def results(self, name: str, params, K: int) -> tuple[dict, dict]:
@@ -214,4 +276,4 @@ def silence(r_final: np.ndarray, run: Optional[ReserveRun]) -> np.ndarray:
     return r_final if run is None else r_final * run.alive[: r_final.shape[0]]
 
 
-__all__ = ["StructuralWeights", "ReserveRun", "interval_operation", "silence", "STRUCTURE_KEY"]
+__all__ = ["StructuralGroup", "StructuralWeights", "ReserveRun", "interval_operation", "silence", "STRUCTURE_KEY"]
