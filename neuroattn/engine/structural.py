@@ -231,26 +231,30 @@ class ReserveRun:
         self.recruit_step = np.full((K, N - n), -1, dtype=np.int64)
         self.criterion = params.above is not None and not self._alive.all()
         if self.criterion:
-            self.above = params.above[:, None]
-            # consecutive steps with s > above; recruited at hold + 1 of them (held for `duration`)
+            self.above = np.repeat(params.above[:, None], N - n, axis=1)  # +inf once recruited
+            self.above[self._alive == 1] = np.inf
+            # recruited once s > above at hold + 1 consecutive steps (held for `duration`): `since` is the
+            # last step at which s <= above, so step - since counts the steps held
             self.hold = np.rint(params.duration / dt).astype(np.int64)[:, None] + 1
-            self.count = np.zeros((K, N - n), dtype=np.int64)
+            self._soonest = int(self.hold.min())
+            self.since = np.full((K, N - n), -1, dtype=np.int64)
             self._s = np.empty((K, N - n))
-            self._held = np.empty((K, N - n), bool)
+            self._not_held = np.empty((K, N - n), bool)
         self.gate = gate
         self.step = 0
 
     def __call__(self) -> None:
         if self.criterion:
             s = self._u if self.gate is None else np.multiply(self._u, self.gate(), out=self._s)
-            np.greater(s, self.above, out=self._held)
-            np.add(self.count, 1, out=self.count)
-            np.multiply(self.count, self._held, out=self.count)
-            if (self.count >= self.hold).any():
-                new = (self.count >= self.hold) & (self._alive == 0)
-                self._alive[new] = 1.0
-                self.recruit_step[new] = self.step
-                self.criterion = not self._alive.all()
+            np.less_equal(s, self.above, out=self._not_held)
+            np.copyto(self.since, self.step, where=self._not_held)
+            if self.step - self.since.min() >= self._soonest:
+                new = (self.step - self.since >= self.hold) & (self._alive == 0)
+                if new.any():
+                    self._alive[new] = 1.0
+                    self.above[new] = np.inf
+                    self.recruit_step[new] = self.step
+                    self.criterion = not self._alive.all()
         np.multiply(self._r, self._alive, out=self._r)
         self.step += 1
 
