@@ -121,7 +121,14 @@ def reorganisation_figure(trained: xr.Dataset, test: xr.Dataset, path=None):
     axes[0].set_title("1. the attended pathway strengthens", fontsize=9)
     axes[0].legend(fontsize=7, frameon=False, loc="lower right")
     axes[0].spines[["top", "right"]].set_visible(False)
-    synapse_count(trained, ro.CONNECTION, ax=axes[1])
+    synapse_count(trained, ro.CONNECTION, ax=axes[1], label="all")
+    mask = trained["mask_V1_to_parietal"]
+    parietal = trained.feature.values[(trained.area == "parietal").values]
+    at_a = np.isclose(parietal, ro.A)
+    t_mask = mask[mask.dims[0]].values
+    for rows, name, color in ((~at_a, "onto unattended units", "C1"), (at_a, "onto the units at A", "C0")):
+        axes[1].step(t_mask, mask.values[:, rows].sum(axis=(1, 2)), where="post", color=color, label=name)
+    axes[1].legend(fontsize=7, frameon=False)
     axes[1].set_xlabel("training time (s)")
     axes[1].set_title("2. weak unattended synapses are pruned (V1 \u2192 parietal)", fontsize=9)
     recruitment(trained, "parietal", ax=axes[2])
