@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from neuroattn.spec.area import NAME_RE, Area
 from neuroattn.spec.base import SpecModel, SpecProblem
-from neuroattn.spec.plasticity import learned_variables, recurrent_name
+from neuroattn.spec.plasticity import connection_id, learned_variables, recurrent_name
 from neuroattn.spec.projection import Projection
 from neuroattn.spec.stimulus import Stimulus
 from neuroattn.spec.task import Task
@@ -266,10 +266,19 @@ class NetworkSpec(SpecModel):
         return out
 
     def learned_variables(self) -> dict[str, tuple]:
-        """Every result variable holding what plastic connections learned (`learned_variables`)."""
+        """Every result variable holding what plastic connections learned (`learned_variables`), the final
+        masks of structural connections and the recruitment times of reserve units."""
         out = {}
         for name, (_, rule, source, target) in self.plastic_connections().items():
             out.update(learned_variables(name, rule, self.areas[target].n_units, self.areas[source].n_units))
+        for name, (_, _, source, target) in self.structural_connections().items():
+            cid = connection_id(name)
+            out[f"mask_{cid}_final"] = ((f"post_{cid}", f"pre_{cid}"), (self.areas[target].n_units,
+                                        self.areas[source].n_units), f"synapses of {name} that exist at the end of the run")
+        for name, area in self.areas.items():
+            if area.reserve is not None:
+                out[f"recruit_time_{name}"] = ((f"reserve_{name}",), (area.reserve.n,),
+                                               f"time each reserve unit of {name} was recruited (NaN: never)")
         return out
 
     def projection(self, name: str) -> Projection:

@@ -265,3 +265,19 @@ def test_cython_target_equals_numpy():
     np.testing.assert_array_equal(runs["numpy"].mask_s_to_y.values, runs["cython"].mask_s_to_y.values)
     np.testing.assert_array_equal(runs["numpy"].recruit_time_y.values, runs["cython"].recruit_time_y.values)
     np.testing.assert_allclose(runs["numpy"].r.values, runs["cython"].r.values, rtol=1e-12, atol=1e-14)
+
+
+def test_sweeps_keep_a_mask_and_recruitment_times_per_point():
+    spec = coactive_spec({"every": "10 ms", "prune_below": 0.1, "prune_after": "20 ms", "grow_above": 0.02,
+                          "max_new": 1, "coactivity_tau": "20 ms"})
+    values = [0.05, 0.15, 0.25]
+    ds = na.sweep(spec, {"projections[x->y].structural.prune_below": values}, "100 ms", progress=False,
+                  chunk_size=2, seeds=7)
+    for k, p in enumerate(values):
+        alone = na.simulate(spec.replace({"projections[x->y].structural.prune_below": p}), "100 ms", seed=7,
+                            record_every=None)
+        np.testing.assert_array_equal(ds.mask_x_to_y_final.values[k].astype(bool), alone.mask_x_to_y_final.values)
+    assert ds.mask_x_to_y_final.values[0].sum() > ds.mask_x_to_y_final.values[2].sum()
+    times = na.sweep(recruiting(), {"areas.y.reserve.recruit_when.above": [0.2, 5.0]}, "100 ms",
+                     progress=False).recruit_time_y.values[:, 0]
+    assert np.isfinite(times[0]) and np.isnan(times[1])
