@@ -204,9 +204,9 @@ def test_batched_equals_separate_runs():
              for p, g in ((0.05, 0.01), (0.15, 0.05), (0.25, 0.02))]
     specs = [s.replace({"projections[x->y].plasticity.rate": rate}) for s, rate in zip(specs, (0.5, 1.0, 2.0))]
     seeds = [1, 2, 3]
-    batch = na.simulate_batch(specs, "200 ms", seed=seeds, record_every="1 ms", record=["r"])
+    batch = na.simulate_batch(specs, "120 ms", seed=seeds, record_every="1 ms", record=["r"])
     for k, (s, seed) in enumerate(zip(specs, seeds)):
-        alone = na.simulate(s, "200 ms", seed=seed, record_every="1 ms", record=["r"])
+        alone = na.simulate(s, "120 ms", seed=seed, record_every="1 ms", record=["r"])
         for var in ("mask_x_to_y", "n_synapses_x_to_y", "grown_x_to_y", "pruned_x_to_y"):
             np.testing.assert_array_equal(batch[var].isel(point=k).values, alone[var].values)
         np.testing.assert_allclose(batch.w_x_to_y_final.isel(point=k).values, alone.w_x_to_y_final.values,
