@@ -3,6 +3,7 @@ from neuroattn.analysis.attention import (area_rates, attention_modulation_index
                                           selectivity_index, suppression_ratio, winner, wta_index)
 from neuroattn.analysis.bifurcation import bifurcation, phase_plane
 from neuroattn.analysis.conditions import COMPARISONS, compare_conditions
+from neuroattn.analysis.discrimination import d_prime, d_prime_error
 from neuroattn.analysis.fixed_points import fixed_points, jacobian
 from neuroattn.analysis.rate_model import RateModel
 from neuroattn.analysis.regimes import REGIMES, classify_regime, growth_rate, regime_attrs, regime_codes
@@ -10,4 +11,5 @@ from neuroattn.analysis.regimes import REGIMES, classify_regime, growth_rate, re
 __all__ = ["fixed_points", "jacobian", "bifurcation", "phase_plane", "compare_conditions", "COMPARISONS",
            "RateModel", "area_rates", "attention_modulation_index",
            "selectivity_index", "suppression_ratio", "wta_index", "winner", "selection_latency",
-           "classify_regime", "regime_codes", "regime_attrs", "growth_rate", "REGIMES"]
+           "classify_regime", "regime_codes", "regime_attrs", "growth_rate", "REGIMES", "d_prime",
+           "d_prime_error"]

@@ -9,6 +9,7 @@ import numpy as np
 import xarray as xr
 
 from neuroattn.exceptions import DivergenceWarning
+from neuroattn.engine.structural import silence
 from neuroattn.results import describe, make_dataset, provenance
 from neuroattn.spec.plasticity import connection_id, learned_variables
 
@@ -62,7 +63,8 @@ def collect(built, record, K: int):
             continue
         u = np.asarray(group.u[:]).reshape(K, -1)
         u_final.append(u)
-        r_final.append(built.params.spec.areas[name].transfer.f(u, dict(area.transfer)))
+        r_final.append(silence(built.params.spec.areas[name].transfer.f(u, dict(area.transfer)),
+                               built.reserves.get(name)))
     return traces, {"u_final": np.concatenate(u_final, axis=1), "r_final": np.concatenate(r_final, axis=1)}, times
 
 
@@ -80,7 +82,8 @@ def spikes_of(built, K: int) -> tuple[dict, dict]:
 def learned(built, K: int) -> tuple[dict, dict]:
     """Variables and coordinates of the plastic connections: final weights and rule state
     (`learned_variables`), and their snapshots over ``weight_time`` where recorded (same names
-    without ``_final``)."""
+    without ``_final``); masks and synapse counts of structural plasticity (`StructuralWeights.results`)
+    and the recruitment times of reserve units (`ReserveRun.results`)."""
     data, coords = {}, {}
     couplings = {c.name: c for c in built.couplings}
     for name, plastic in built.plastic.items():
@@ -102,6 +105,16 @@ def learned(built, K: int) -> tuple[dict, dict]:
         if plastic.trace is not None:
             coords["weight_time"] = ("weight_time", np.arange(plastic.trace.shape[0]) * plastic.every * built.dt,
                                      {"units": "s", "long_name": "time of the weight snapshots"})
+    for name, st in built.structural.items():
+        c = couplings[name]
+        more, more_coords = st.results(name, connection_id(name), K, {"connection": name, "source": c.source,
+                                                                      "target": c.target})
+        data.update(more)
+        coords.update(more_coords)
+    for name, run in built.reserves.items():
+        more, more_coords = run.results(name, built.params.areas[name].reserve, K)
+        data.update(more)
+        coords.update(more_coords)
     if built.spiking is not None:
         for name, (syn, point, post, pre, shape, monitor) in built.spiking.stdp.items():
             cid = connection_id(name)

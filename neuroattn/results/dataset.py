@@ -17,6 +17,7 @@ diverged   ([point])                        u became non-finite or passed the en
 area       (unit) coordinate                area of each unit
 index      (unit) coordinate                position of the unit inside its area
 feature    (unit) coordinate                preferred feature of the unit
+reserve    (unit) coordinate                a reserve unit (only where an area has reserve units)
 time       (time) coordinate                seconds
 =========  ===============================  =============================================
 
@@ -41,12 +42,16 @@ _FINALS = {"u_final": ("u", "state at the end of the run"), "r_final": ("r", "ra
 
 def unit_coords(spec: NetworkSpec) -> dict[str, tuple]:
     """The ``unit`` coordinates (``area``, ``index``, ``feature``) of a spec's network."""
-    areas = np.concatenate([[name] * a.n for name, a in spec.areas.items()]).astype(str)
-    index = np.concatenate([np.arange(a.n) for a in spec.areas.values()])
-    feature = np.concatenate([a.feature_values() for a in spec.areas.values()])
-    return {"unit": ("unit", np.arange(spec.n_units), UNIT_COORDS["unit"]),
-            "area": ("unit", areas, UNIT_COORDS["area"]), "index": ("unit", index, UNIT_COORDS["index"]),
-            "feature": ("unit", feature, UNIT_COORDS["feature"])}
+    areas = np.concatenate([[name] * a.n_units for name, a in spec.areas.items()]).astype(str)
+    index = np.concatenate([np.arange(a.n_units) for a in spec.areas.values()])
+    feature = np.concatenate([a.unit_features() for a in spec.areas.values()])
+    out = {"unit": ("unit", np.arange(spec.n_units), UNIT_COORDS["unit"]),
+           "area": ("unit", areas, UNIT_COORDS["area"]), "index": ("unit", index, UNIT_COORDS["index"]),
+           "feature": ("unit", feature, UNIT_COORDS["feature"])}
+    if any(a.reserve is not None for a in spec.areas.values()):
+        out["reserve"] = ("unit", np.concatenate([np.arange(a.n_units) >= a.n for a in spec.areas.values()]),
+                          {"units": "1", "long_name": "reserve unit (silent until recruited)"})
+    return out
 
 
 def point_coordinates(spec: NetworkSpec, point_coords: Mapping[str, object]) -> dict[str, tuple]:
