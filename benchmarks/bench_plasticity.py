@@ -14,7 +14,11 @@ Target: neuroattn <= 1.5x the numpy loop.
 
 Hierarchy workload: `cortical_hierarchy()` (8 features, 6 areas, 12 projections), one 1 s trial at dt
 0.1 ms, static, then with the attention-gated rule (gate: PFC) on its 7 feedforward projections.
-Target: plastic <= 2x static.
+Target: plastic <= 2x static. Then with structural plasticity (pruning and growth, every 100 ms) on
+those 7 projections and 8 reserve units in parietal and in PFC (recruited by attended drive).
+Target: structural <= 1.3x plasticity alone.
+
+    python benchmarks/bench_plasticity.py --only hierarchy   # the hierarchy workloads alone
 """
 import argparse
 import time
@@ -88,22 +92,43 @@ def oja(args):
     return ratio
 
 
+#: Structural plasticity on every plastic feedforward projection, and reserve units, for the hierarchy workload.
+STRUCTURAL = {"every": "100 ms", "prune_below": 0.02, "prune_after": "200 ms", "grow_above": 0.05,
+              "grow_weight": 0.05, "max_new": 2, "coactivity_tau": "200 ms", "regrow": True}
+RESERVE = {"n": 8, "recruit_when": {"area": "PFC", "above": 0.8, "duration": "100 ms"}}
+
+
+def structural_hierarchy(plastic):
+    """`plastic` with `STRUCTURAL` on its 7 plastic feedforward projections and `RESERVE` in parietal and PFC."""
+    changes = {f"projections[{p.name}].structural": STRUCTURAL for p in plastic.projections if p.plasticity}
+    changes.update({f"areas.{a}.reserve": RESERVE for a in ("parietal", "PFC")})
+    return plastic.replace(changes)
+
+
 def hierarchy(args):
     gated = {"rule": "gated", "rate": 2.0, "w_max": 2.0, "gate": {"area": "PFC"}}
     static, plastic = na.models.cortical_hierarchy(), na.models.cortical_hierarchy(feedforward_plasticity=gated)
-    for spec in (static, plastic):
+    structural = structural_hierarchy(plastic)
+    workloads = (("static", static), ("plastic", plastic), ("structural", structural))
+    for _, spec in workloads:
         na.simulate(spec, "10 ms", record_every=None, target=args.target, progress=False)
-    best = {"static": np.inf, "plastic": np.inf}
+    best = {name: np.inf for name, _ in workloads}
     for _ in range(args.repeats):
-        for name, spec in (("static", static), ("plastic", plastic)):
+        for name, spec in workloads:
             t0 = time.perf_counter()
-            na.simulate(spec, "1 s", record_every=None, target=args.target, progress=False, seed=0)
+            res = na.simulate(spec, "1 s", record_every=None, target=args.target, progress=False, seed=0)
             best[name] = min(best[name], time.perf_counter() - t0)
     ratio = best["plastic"] / best["static"]
+    extra = best["structural"] / best["plastic"]
+    recruited = sum(int(np.isfinite(res[f"recruit_time_{a}"]).sum()) for a in ("parietal", "PFC"))
+    grown = sum(int(res[v].sum()) for v in res.data_vars if str(v).startswith("grown_"))
+    pruned = sum(int(res[v].sum()) for v in res.data_vars if str(v).startswith("pruned_"))
     print(f"hierarchy: 48 units, 1 s at dt 0.1 ms, target {args.target}")
     print(f"  static                    {best['static']:7.2f} s")
     print(f"  gated plasticity on 7 ff  {best['plastic']:7.2f} s   ratio {ratio:4.2f}x (target <= 2x)")
-    return ratio
+    print(f"  + structural on 7 ff, 16 reserve units  {best['structural']:7.2f} s   ratio {extra:4.2f}x plasticity "
+          f"alone (target <= 1.3x); {pruned} pruned, {grown} grown, {recruited} recruited")
+    return ratio, extra
 
 
 def main():
@@ -111,10 +136,18 @@ def main():
     parser.add_argument("--steps", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--target", default="numpy")
+    parser.add_argument("--only", choices=["oja", "hierarchy"], default=None)
     args = parser.parse_args()
+    if args.only == "hierarchy":
+        hierarchy(args)
+        return
+    if args.only == "oja":
+        oja(args)
+        return
     r_oja = oja(args)
-    r_hier = hierarchy(args)
-    print(f"oja ratio {r_oja:.2f}x numpy, hierarchy plastic/static {r_hier:.2f}x")
+    r_hier, r_struct = hierarchy(args)
+    print(f"oja ratio {r_oja:.2f}x numpy, hierarchy plastic/static {r_hier:.2f}x, "
+          f"structural/plastic {r_struct:.2f}x")
 
 
 if __name__ == "__main__":

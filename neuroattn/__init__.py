@@ -6,7 +6,7 @@ Declare a `NetworkSpec` (or load one from YAML with `load_spec`), run it with `s
 Examples
 --------
 >>> import neuroattn as na
->>> spec = na.load_spec("models/seed_competition.yaml")      # doctest: +SKIP
+>>> spec = na.load_spec("seed_competition")      # doctest: +SKIP
 >>> result = na.simulate(spec, "500 ms", dt="0.1 ms")          # doctest: +SKIP
 >>> result.r.sel(unit=result.area == "V1").isel(time=-1)       # doctest: +SKIP
 """
@@ -19,6 +19,22 @@ from neuroattn.spec import (Area, Bump, Divisive, Expression, FeatureAxis, Gauss
                             Stimulus, Uniform, dump_spec, load_spec)
 from neuroattn import models
 from neuroattn.results.learned import learned_spec
+
+#: Subpackages imported on first use (``na.analysis``, ``na.plotting`` ...), so that importing
+#: neuroattn stays light: no brian2, no matplotlib, no dask.
+_LAZY = ("analysis", "plotting", "sweeps", "results", "engine", "paradigms", "learning", "fitting", "data")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"neuroattn.{name}")
+    raise AttributeError(f"module 'neuroattn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def simulate(spec, duration, **kwargs):
@@ -42,6 +58,32 @@ def fit(spec, data, params, objective="squared_error", method="differential_evol
     return _fit(spec, data, params, objective, method, **kwargs)
 
 
+def open_result(path):
+    """Open a saved result: a simulation saved as ``.nc`` or ``.zarr`` (read into memory), or a sweep
+    store (``.zarr``, opened lazily) or a sweep exported to ``.nc``.
+
+    Examples
+    --------
+    >>> ds = na.open_result("beta_sweep.zarr")            # doctest: +SKIP
+    >>> ds.regime_V1.attrs["flag_meanings"]               # doctest: +SKIP
+    """
+    from pathlib import Path
+
+    from neuroattn.results.io import load, result_format
+
+    path = Path(path)
+    if result_format(path) == "zarr" and path.is_dir():
+        import xarray as xr
+
+        with xr.open_zarr(path, consolidated=None) as probe:
+            is_sweep = "sweep_id" in probe.attrs
+        if is_sweep:
+            from neuroattn.sweeps import open_sweep
+
+            return open_sweep(path)
+    return load(path)
+
+
 def simulate_batch(specs, duration, **kwargs):
     """Run K specs of one structure as one network; see `neuroattn.engine.simulate_batch`."""
     from neuroattn.engine import simulate_batch as _simulate_batch
@@ -49,8 +91,9 @@ def simulate_batch(specs, duration, **kwargs):
     return _simulate_batch(specs, duration, **kwargs)
 
 
-__all__ = ["simulate", "simulate_batch", "sweep", "fit", "FitError", "learned_spec", "models", "load_spec", "dump_spec", "NetworkSpec", "Area",
+__all__ = ["simulate", "simulate_batch", "sweep", "fit", "open_result", "analysis", "plotting", "sweeps", "results",
+           "fitting", "data", "learned_spec", "models", "load_spec", "dump_spec", "NetworkSpec", "Area",
            "FeatureAxis", "Seed", "Lateral", "Divisive", "Projection", "Stimulus", "Bump", "OUNoise",
            "Sigmoid", "ReLU", "Linear", "Expression", "Uniform", "Matrix", "Gaussian", "Random",
-           "NeuroAttnError", "SpecError", "BuildError", "SimulationError", "SweepError",
+           "NeuroAttnError", "SpecError", "BuildError", "SimulationError", "SweepError", "FitError",
            "DivergenceWarning"]

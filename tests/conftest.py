@@ -25,6 +25,16 @@ def _reset_brian2():
     brian2.prefs.codegen.target = "auto"
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test drew (pyplot keeps them otherwise, and warns past 20)."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
 @pytest.fixture
 def seed_yaml():
     """The YAML of the core-engine issue, exactly as written there."""

@@ -6,6 +6,6 @@ the same way the tests import ``helpers`` and ``strategies``).
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]  # the repository root
-MODELS = ROOT / "models"
+MODELS = ROOT / "neuroattn" / "models" / "specs"  # the model files, shipped as package data
 EXPERIMENTS = ROOT / "experiments"
 NOTEBOOKS = ROOT / "notebooks"

@@ -35,6 +35,10 @@ class RateModel:
         spiking = [name for name, a in spec.areas.items() if a.spiking]
         if spiking:
             raise NeuroAttnError(f"areas.{spiking[0]}: the analysis handles rate areas; this area is spiking")
+        reserved = [name for name, a in spec.areas.items() if a.reserve is not None]
+        if reserved:
+            raise NeuroAttnError(f"areas.{reserved[0]}.reserve: the analysis handles areas without reserve units "
+                                 "(their rates switch on during a run)")
         self.dynamics = {name: area_dynamics(a) for name, a in spec.areas.items()}
         for name, dyn in self.dynamics.items():
             if dyn.rhs is None:

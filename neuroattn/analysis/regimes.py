@@ -1,22 +1,45 @@
-"""Which dynamical regime a run ended in: quiescent, coexistence, winner-take-all, runaway, oscillation.
+"""Which dynamical regime a run ends in, judged from how it moves at the end, never from its length.
 
-`classify_regime` reads a result (final state, and traces when recorded) and labels each run, per
-point for batches and sweeps. The rules, in the order they are applied:
+`classify_regime` reads the rate traces of one area over the last `late_fraction` of a run (at least
+eight samples) and labels each run, per point for batches and sweeps. The rules, in the order they
+are applied:
 
-1. ``runaway``: the run diverged (``result['diverged']``) or some rate exceeds `runaway_rate`.
-2. ``oscillation``: over the last `late_fraction` of the recorded traces some unit of the area still
-   swings by more than `oscillation_tol` of the area's peak rate and crosses its mean at least
-   `min_crossings` times (a slow monotone approach is not an oscillation). Needs ``r`` traces.
-3. ``quiescent``: every rate is below `quiescent_rate`.
-4. ``winner-take-all``: the runner-up's rate is at most `wta_ratio` times the winner's, and, where
-   the result has input traces ``I`` with positive input to both units at the end, at most
-   `wta_ratio` times what their input ratio alone would give (so rates that merely follow unequal
-   inputs are not a selection).
-5. ``coexistence`` (soft competition): otherwise; several units stay active.
+1. ``runaway``: the run diverged (``result['diverged']``: the engine met a non-finite state or one
+   beyond its divergence limit), or the late motion is an exponential growth that dominates the
+   state. The growth rate ``lambda`` is fitted to the log of the speed ``max_i |dr_i/dt|`` over the
+   late window (from the last change of the set of active units on, where that leaves six samples);
+   the motion dominates the state when its amplitude ``speed/lambda`` (the distance
+   from the point it grows away from) exceeds the largest rate, and no active unit's rate falls (a
+   falling rate meets its lower bound, where the motion changes). A linear mode growing at
+   ``lambda > 0`` has exactly this signature whatever its size, so a slow runaway (``lambda`` of
+   0.1/s) is recognised after 1 s as after 4 s, long before it reaches any magnitude.
+2. ``oscillation``: some unit still swings by more than `oscillation_tol` of the area's peak rate,
+   crosses its mean at least `min_crossings` times, and its swing does not decay within the window.
+   Where the input traces ``I`` fluctuate (noise), the swing must also come back to itself: its
+   autocorrelation, up to a third of the window, returns above 0.5 after first falling below zero
+   (filtered noise does not).
+3. The run has *settled* when the mean rates of the two halves of the late window differ by at most
+   `settle_tol` of the peak rate. Where the input traces ``I`` fluctuate (noise), or the area spikes
+   (its rates are binned spike counts), four standard
+   errors of those means (with the traces' correlation time) are allowed on top, and the run is
+   labelled by the mean of the last half of the window.
+   A run that still moves but whose speed decays as one clean exponential (rms residual of the log
+   speed at most `fit_tol`) is *converging*; its limit is the geometric sum of the remaining steps,
+   ``r_T + Δr_T q/(1 - q)`` with ``q = exp(lambda Δt)``. Settled and converging runs are labelled from
+   their (limit) rates:
 
-For the ``seed`` and ``lateral`` models with uniform weights the labels agree with linear stability:
-winner-take-all exactly where the symmetric state's difference modes have positive eigenvalues
-(``analysis.jacobian``); ``tests/integration/test_regimes.py`` checks this over beta.
+   - ``quiescent``: every rate is below `quiescent_rate`;
+   - ``winner-take-all``: the runner-up's rate is at most `wta_ratio` times the winner's, and, where
+     the result has input traces ``I`` with positive input to both units, at most `wta_ratio` times
+     what their input ratio alone gives (rates that merely follow unequal inputs are no selection);
+   - ``coexistence`` (soft competition): otherwise.
+4. ``unsettled``: anything else — a run still leaving an unstable state, a damped oscillation still
+   ringing, a transient of several modes. Such a run is never guessed; run it longer.
+
+For the ``seed`` and ``lateral`` models with uniform weights the labels agree with the closed-form
+boundaries (winner-take-all where the symmetric state's difference modes grow and the winner's own
+mode decays, runaway where the winner's mode grows), at 1 s and at 4 s alike
+(``tests/integration/test_regimes.py``).
 """
 from __future__ import annotations
 
@@ -29,7 +52,7 @@ from neuroattn.analysis.attention import area_rates
 from neuroattn.exceptions import NeuroAttnError
 
 #: The labels, in the order of their integer codes (used where labels are stored as numbers).
-REGIMES = ("quiescent", "coexistence", "winner-take-all", "runaway", "oscillation")
+REGIMES = ("quiescent", "coexistence", "winner-take-all", "runaway", "oscillation", "unsettled")
 
 
 def _only_area(result: xr.Dataset, area: Optional[str]) -> str:
@@ -52,62 +75,188 @@ def _crossings(x: np.ndarray, h: np.ndarray) -> np.ndarray:
     return np.sum((carried[..., 1:] * carried[..., :-1]) < 0, axis=-1)
 
 
+def growth_rate(times: np.ndarray, late: np.ndarray) -> tuple[float, float, float]:
+    """Fit ``speed(t) = s_T exp(lambda (t - T))`` to the speed ``max_i |Δr_i|/Δt`` of one run.
+
+    Parameters
+    ----------
+    times : (T,) seconds;  late : (T, n) rates.
+
+    Returns
+    -------
+    (lambda in 1/s, s_T in rate/s, rms residual of log speed); NaN where fewer than four steps move.
+    """
+    dt = np.diff(times)
+    speed = np.max(np.abs(np.diff(late, axis=0)), axis=1) / dt
+    t_mid = 0.5 * (times[1:] + times[:-1])
+    scale = max(float(np.max(np.abs(late))), 1e-300)
+    moving = speed * dt > 1e-12 * scale  # steps above round-off
+    if moving.sum() < 4:
+        return np.nan, 0.0, np.nan
+    t, y = t_mid[moving] - times[-1], np.log(speed[moving])
+    A = np.stack([t, np.ones_like(t)], 1)
+    (lam, log_s), *_ = np.linalg.lstsq(A, y, rcond=None)
+    residual = float(np.sqrt(np.mean((A @ np.array([lam, log_s]) - y) ** 2)))
+    return float(lam), float(np.exp(log_s)), residual
+
+
+def _label(rates: np.ndarray, inputs: Optional[np.ndarray], wta_ratio: float, quiescent_rate: float) -> str:
+    """quiescent, winner-take-all or coexistence from the rates of a settled (or limit) state."""
+    first = float(np.max(rates))
+    if first < quiescent_rate:
+        return "quiescent"
+    if rates.size < 2:
+        return "coexistence"
+    order = np.argsort(rates)
+    second = float(rates[order[-2]])
+    allowed = wta_ratio * first
+    if inputs is not None:
+        i_first, i_second = inputs[order[-1]], inputs[order[-2]]
+        if i_first > 0 and i_second > 0:
+            allowed *= min(max(i_second / i_first, 0.0), 1.0)
+    return "winner-take-all" if second <= allowed else "coexistence"
+
+
+def _autocorrelation(late: np.ndarray) -> np.ndarray:
+    """Per unit (columns): the unbiased autocorrelation of the mean-free traces at lags 0 .. n/3."""
+    x = late - late.mean(0)
+    n = x.shape[0]
+    lags = np.arange(n // 3 + 1)
+    ac = np.array([np.mean(x[: n - k] * x[k:], axis=0) for k in lags])
+    return ac / np.maximum(ac[0], 1e-300)
+
+
+def _recurrence(ac: np.ndarray) -> np.ndarray:
+    """Per unit: the largest autocorrelation after its first zero crossing (about 1 for a periodic
+    trace, near 0 for filtered noise, which does not come back)."""
+    out = np.zeros(ac.shape[1])
+    for i in range(ac.shape[1]):
+        negative = np.flatnonzero(ac[:, i] < 0)
+        if negative.size:
+            out[i] = ac[negative[0]:, i].max()
+    return out
+
+
+def _standard_error(late: np.ndarray, ac: np.ndarray) -> np.ndarray:
+    """Per unit: the standard error of a half-window mean, with the samples' correlation time."""
+    tau = np.ones(ac.shape[1])
+    for i in range(ac.shape[1]):
+        negative = np.flatnonzero(ac[1:, i] <= 0)
+        stop = negative[0] + 1 if negative.size else ac.shape[0]
+        tau[i] = 1 + 2 * ac[1:stop, i].sum()
+    return late.std(0) * np.sqrt(np.maximum(tau, 1.0) / (late.shape[0] // 2))
+
+
+def _judge(times, late, final, inputs, noisy, *, wta_ratio, quiescent_rate, settle_tol, fit_tol,
+           oscillation_tol, min_crossings) -> tuple[str, float]:
+    """The label of one run and its fitted growth rate (1/s; NaN where nothing moves)."""
+    if not (np.all(np.isfinite(late)) and np.all(np.isfinite(final))):
+        return "runaway", np.nan
+    peak = max(float(np.max(np.abs(late))), quiescent_rate)
+    # the growth is fitted where the set of active units (r > 0) is the final one: a unit falling
+    # silent (ReLU) changes the linear dynamics, and only the present piece says where they go
+    changed = np.flatnonzero(np.any((late > 0) != (late[-1] > 0), axis=1))
+    start = changed[-1] + 1 if changed.size and late.shape[0] - changed[-1] - 1 >= 6 else 0
+    lam, speed, residual = growth_rate(times[start:], late[start:])
+    falling = (late[-1] < late[0]) & (late[-1] > quiescent_rate)  # heads for a bound: the piece will change
+    if lam > 0 and residual <= fit_tol and speed / lam > peak and not falling.any():
+        return "runaway", lam
+    half = late.shape[0] // 2
+    first, second = late[:half], late[-half:]
+    swing = np.ptp(late, axis=0)
+    tol = oscillation_tol * peak
+    crossings = _crossings(late.T, 0.25 * tol)
+    ac = _autocorrelation(late)
+    ringing = (swing > tol) & (crossings >= min_crossings)
+    if noisy:  # fluctuations cross the mean too; a rhythm also comes back to itself
+        ringing &= _recurrence(ac) >= 0.5
+    if ringing.any():
+        sustained = np.ptp(second, axis=0) >= 0.9 * np.ptp(first, axis=0)
+        return ("oscillation" if np.any(ringing & sustained) else "unsettled"), lam
+    drift = np.abs(second.mean(0) - first.mean(0))
+    allowed = settle_tol * peak + (4 * _standard_error(late, ac) if noisy else 0.0)
+    if np.all(drift <= allowed):
+        return _label(second.mean(0) if noisy else final, inputs, wta_ratio, quiescent_rate), lam
+    if lam < 0 and residual <= fit_tol:
+        q = np.exp(lam * (times[-1] - times[-2]))
+        limit = late[-1] + (late[-1] - late[-2]) * q / (1 - q)
+        return _label(limit, inputs, wta_ratio, quiescent_rate), lam
+    return "unsettled", lam
+
+
 def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio: float = 0.5,
-                    quiescent_rate: float = 1e-3, runaway_rate: float = 1e3, late_fraction: float = 0.25,
-                    oscillation_tol: float = 0.02, min_crossings: int = 3) -> xr.DataArray:
+                    quiescent_rate: float = 1e-3, late_fraction: float = 0.25, settle_tol: float = 1e-3,
+                    fit_tol: float = 0.05, oscillation_tol: float = 0.02, min_crossings: int = 3,
+                    growth: bool = False):
     """Label each run of `result` with one of `REGIMES` (see the module docstring for the rules).
 
     Parameters
     ----------
-    result : Dataset from `simulate`, `simulate_batch` or a sweep.
+    result : Dataset from `simulate`, `simulate_batch` or a sweep, with traces of ``r`` (sweeps record
+        them internally for their ``regime`` metric).
     area : the area to judge; may be left out when the network has one area.
+    late_fraction : the part of the recorded run that is judged (at least 8 samples).
+    settle_tol : settled when the late window's half means differ by at most this fraction of the peak.
+    fit_tol : a decaying or growing speed counts as one exponential when its log fits a line this well.
+    growth : also return the fitted growth rate of the late motion (1/s).
 
     Returns
     -------
-    DataArray of str over the result's non-unit, non-time dims (``point`` …), named ``regime``.
+    DataArray of str over the result's non-unit, non-time dims (``point`` …), named ``regime``; with
+    ``growth=True`` a Dataset of ``regime`` and ``growth_rate``.
 
     Examples
     --------
     >>> import neuroattn as na
-    >>> res = na.simulate(na.models.seed_competition(), "1 s")   # doctest: +SKIP
-    >>> str(classify_regime(res).values)                        # doctest: +SKIP
+    >>> res = na.simulate(na.models.seed_competition(), "1 s", record_every=10)   # doctest: +SKIP
+    >>> str(classify_regime(res).values)                                        # doctest: +SKIP
     'winner-take-all'
     """
     area = _only_area(result, area)
-    final = area_rates(result, area)
-    r = np.moveaxis(final.values, final.dims.index("unit"), -1)
-    dims = [d for d in final.dims if d != "unit"]
-    labels = np.full(r.shape[:-1], "coexistence", dtype=object)
+    if "r" not in result or "time" not in result["r"].dims or result.sizes["time"] < 8:
+        raise NeuroAttnError("classify_regime: needs traces of 'r' with at least 8 samples (record them, "
+                             "e.g. record_every=10); a final state alone cannot tell settled from moving")
+    final_da = area_rates(result, area)
+    dims = [d for d in final_da.dims if d != "unit"]
+    traces = result["r"].sel(unit=(result.area == area).values).transpose(*dims, "time", "unit")
+    n_late = max(8, int(round(late_fraction * traces.sizes["time"])))
+    times = traces.time.values[-n_late:]
+    late = traces.values[..., -n_late:, :]
+    final = final_da.transpose(*dims, "unit").values
+    in_area = (result.area == area).values
+    inputs = None
+    spiking = "u_final" in result and bool(np.all(np.isnan(result["u_final"].sel(unit=in_area))))
+    noisy = np.full(final.shape[:-1], spiking)  # binned spike counts fluctuate like noise-driven rates
+    if "I" in result and "time" in result["I"].dims:
+        I_late = result["I"].sel(unit=in_area).transpose(*dims, "time", "unit").values[..., -n_late:, :]
+        inputs = I_late[..., -1, :]
+        with np.errstate(all="ignore"):
+            noisy |= np.any(np.ptp(I_late, axis=-2) > 1e-9 * np.maximum(np.max(np.abs(I_late), axis=-2), 1e-12),
+                            axis=-1)
+    shape = final.shape[:-1]
+    labels = np.empty(shape, dtype=object)
+    rates = np.full(shape, np.nan)
+    diverged = (np.broadcast_to(result["diverged"].transpose(*dims).values, shape) if "diverged" in result
+                else np.zeros(shape, bool))
     with np.errstate(all="ignore"):
-        order = np.argsort(np.where(np.isfinite(r), r, np.inf), axis=-1)
-        top = np.take_along_axis(np.where(np.isfinite(r), r, np.inf), order, axis=-1)
-        first, second = top[..., -1], top[..., -2] if r.shape[-1] > 1 else np.zeros(r.shape[:-1])
-        allowed = wta_ratio * first
-        if "I" in result and "time" in result["I"].dims and r.shape[-1] > 1:
-            inputs = area_rates(result, area, var="I")
-            I = np.moveaxis(inputs.values, inputs.dims.index("unit"), -1)
-            i_first = np.take_along_axis(I, order[..., -1:], axis=-1)[..., 0]
-            i_second = np.take_along_axis(I, order[..., -2:-1], axis=-1)[..., 0]
-            ratio = np.where((i_first > 0) & (i_second > 0), np.clip(i_second / i_first, 0, 1), 1.0)
-            allowed = allowed * ratio
-        labels[second <= allowed] = "winner-take-all"
-        labels[first < quiescent_rate] = "quiescent"
-        if "r" in result and "time" in result["r"].dims and result.sizes["time"] >= 8:
-            traces = result["r"].sel(unit=(result.area == area).values).transpose(*dims, "unit", "time")
-            n_late = max(4, int(round(late_fraction * traces.sizes["time"])))
-            late = traces.values[..., -n_late:]
-            peak = np.nanmax(np.abs(late), axis=(-1, -2))
-            swing = np.nanmax(np.ptp(late, axis=-1), axis=-1)
-            tol = oscillation_tol * np.maximum(peak, 1e-12)
-            crossings = _crossings(late, 0.25 * tol[..., None, None]).max(-1)
-            labels[(swing > tol) & (crossings >= min_crossings)] = "oscillation"
-        runaway = ~np.isfinite(first) | (first > runaway_rate)
-        if "diverged" in result:
-            runaway |= np.broadcast_to(result["diverged"].transpose(*dims).values, runaway.shape)
-        labels[runaway] = "runaway"
-    coords = {d: final[d] for d in dims if d in final.coords}
-    return xr.DataArray(labels.astype(str), dims=dims, coords=coords, name="regime",
-                        attrs={"area": area, "labels": ", ".join(REGIMES)})
+        for idx in np.ndindex(shape):
+            if diverged[idx]:
+                labels[idx] = "runaway"
+                continue
+            labels[idx], rates[idx] = _judge(
+                times, late[idx], final[idx], None if inputs is None else inputs[idx], bool(noisy[idx]),
+                wta_ratio=wta_ratio, quiescent_rate=quiescent_rate, settle_tol=settle_tol, fit_tol=fit_tol,
+                oscillation_tol=oscillation_tol, min_crossings=min_crossings)
+    coords = {d: final_da[d] for d in dims if d in final_da.coords}
+    out = xr.DataArray(labels.astype(str), dims=dims, coords=coords, name="regime",
+                       attrs={"area": area, "long_name": f"dynamical regime of {area}",
+                              "units": "1", "labels": ", ".join(REGIMES)})
+    if not growth:
+        return out
+    rate = xr.DataArray(rates, dims=dims, coords=coords, name="growth_rate",
+                        attrs={"units": "1/s", "area": area,
+                               "long_name": f"fitted exponential rate of {area}'s late motion"})
+    return xr.Dataset({"regime": out, "growth_rate": rate})
 
 
 def regime_codes(labels: xr.DataArray) -> xr.DataArray:
@@ -115,8 +264,14 @@ def regime_codes(labels: xr.DataArray) -> xr.DataArray:
     lookup = {name: k for k, name in enumerate(REGIMES)}
     codes = np.vectorize(lookup.__getitem__, otypes=[np.int8])(labels.values) if labels.size else \
         np.zeros(labels.shape, np.int8)
-    return labels.copy(data=codes).assign_attrs(flag_values=list(range(len(REGIMES))),
-                                                flag_meanings=" ".join(r.replace("-", "_") for r in REGIMES))
+    return labels.copy(data=codes).assign_attrs(regime_attrs(labels.attrs.get("area")))
 
 
-__all__ = ["REGIMES", "classify_regime", "regime_codes"]
+def regime_attrs(area: Optional[str] = None) -> dict:
+    """CF attributes of stored regime codes: ``flag_values``, ``flag_meanings``, ``long_name``, ``units``."""
+    return {"flag_values": np.arange(len(REGIMES), dtype=np.int8),
+            "flag_meanings": " ".join(r.replace("-", "_") for r in REGIMES),
+            "long_name": "dynamical regime" + (f" of {area}" if area else ""), "units": "1"}
+
+
+__all__ = ["REGIMES", "classify_regime", "regime_codes", "regime_attrs", "growth_rate"]

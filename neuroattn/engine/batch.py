@@ -9,7 +9,7 @@ Nothing here imports brian2.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 import numpy as np
@@ -21,7 +21,8 @@ from neuroattn.spec.dynamics import AreaDynamics, MatrixCache, area_dynamics, dy
 
 
 def _area_structure(area) -> tuple:
-    return (area.n, area.transfer.structure()) + dynamics_structure(area)
+    reserve = None if area.reserve is None else area.reserve.structure()
+    return (area.n, area.transfer.structure()) + dynamics_structure(area) + (reserve,)
 
 
 def _spiking_structure(area) -> tuple:
@@ -35,7 +36,8 @@ def structure_key(spec: NetworkSpec) -> tuple:
     areas = tuple((name, _spiking_structure(a) if a.spiking else _area_structure(a))
                   for name, a in spec.areas.items())
     projections = tuple((p.name, p.source, p.target, p.mode, p.delay, p.synapse.kind,
-                         None if p.plasticity is None else p.plasticity.structure()) for p in spec.projections)
+                         None if p.plasticity is None else p.plasticity.structure(),
+                         None if p.structural is None else p.structural.structure()) for p in spec.projections)
     stimuli = tuple((s.area, s.onset, s.offset, s.ramp, s.ramp_off, s.noise is not None, s.drive,
                      None if s.patterns is None else (len(s.patterns), s.presentation)) for s in spec.stimuli)
     tasks = tuple((t.name, t.area, t.stimulus, t.decide_at, t.choice, len(t.rewarded), t.expected_trials is None,
@@ -57,17 +59,54 @@ def _shared_or_stacked(mats: Sequence[np.ndarray]) -> np.ndarray:
 
 @dataclass
 class RuleParams:
-    """A plasticity rule across K points: the first point's rule (its structure) and every point's numbers."""
+    """A plasticity rule across K points: the first point's rule (its structure) and every point's numbers,
+    and likewise its structural plasticity, if any."""
 
     rule: object  # PlasticityRule
     constants: dict[str, np.ndarray]  # name -> (K,)
+    structural: Optional[object] = None  # Structural of the first point
+    structural_constants: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (K,)
 
 
-def _rule_params(rules: Sequence) -> Optional[RuleParams]:
+def _by_name(dicts: Sequence[dict]) -> dict[str, np.ndarray]:
+    return {k: np.array([d[k] for d in dicts]) for k in dicts[0]}
+
+
+def _rule_params(rules: Sequence, structurals: Optional[Sequence] = None) -> Optional[RuleParams]:
     if rules[0] is None:
         return None
-    consts = [r.constants() for r in rules]
-    return RuleParams(rules[0], {k: np.array([c[k] for c in consts]) for k in consts[0]})
+    structurals = structurals or [None] * len(rules)
+    return RuleParams(rules[0], _by_name([r.constants() for r in rules]), structurals[0],
+                      {} if structurals[0] is None else _by_name([st.constants() for st in structurals]))
+
+
+@dataclass
+class ReserveParams:
+    """The reserve units of one area across K points (`neuroattn.spec.structure.Reserve`)."""
+
+    reserve: object  # Reserve of the first point
+    n_regular: int  # the area's own units; reserve unit q is unit n_regular + q
+    features: np.ndarray  # preferred feature of every unit of the area (reserve units: their parent's)
+    above: Optional[np.ndarray] = None  # (K,) recruitment threshold, where recruit_when is given
+    duration: Optional[np.ndarray] = None  # (K,) seconds
+
+
+def _reserve_params(areas: Sequence) -> Optional[ReserveParams]:
+    first = areas[0]
+    if first.reserve is None:
+        return None
+    when = [a.reserve.recruit_when for a in areas]
+    return ReserveParams(first.reserve, first.n, first.unit_features(),
+                         None if when[0] is None else np.array([w.above for w in when], float),
+                         None if when[0] is None else np.array([w.duration for w in when], float))
+
+
+def _extend(arr: np.ndarray, unit_map: np.ndarray, axis: int) -> np.ndarray:
+    """`arr` with one entry per unit of an area along `axis` (reserve units copy their parent), unless it
+    has them already."""
+    if arr.shape[axis] == len(unit_map):
+        return arr
+    return np.take(arr, unit_map, axis=axis)
 
 
 def _per_point(mats: Sequence[np.ndarray], plastic: bool) -> np.ndarray:
@@ -91,6 +130,7 @@ class AreaParams:
     coupling: Optional[np.ndarray] = None  # matrix of rec: (n, n) shared or (K, n, n) per point
     plastic: Optional[RuleParams] = None  # learning of the recurrent weights
     neuron: Optional[dict[str, tuple[np.ndarray, str]]] = None  # spiking: parameter -> ((K, n) SI values, unit)
+    reserve: Optional[ReserveParams] = None  # reserve units (then n counts them, and every array covers them)
 
     @property
     def spiking(self) -> bool:
@@ -175,34 +215,41 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
                 neuron={k: (_stack([np.full(area.n, c[k][0]) for c in consts]), consts[0][k][1]) for k in consts[0]})
             continue
         transfers = [a.transfer.constants() for a in per]
-        rules = _rule_params([getattr(a.competition if a.competition is not None else a.dynamics,
-                                      "plasticity", None) for a in per])
+        owners = [a.competition if a.competition is not None else a.dynamics for a in per]
+        rules = _rule_params([getattr(o, "plasticity", None) for o in owners],
+                             [getattr(o, "structural", None) for o in owners])
+        m = area.unit_map()
+        coupling = None if dyn[0].coupling is None else \
+            _per_point([_extend(_extend(d.coupling, m, 0), m, 1) for d in dyn], rules is not None)
         areas[name] = AreaParams(
-            name=name, n=area.n, dynamics=dyn[0],
-            u0=_stack([per_unit(a.u0, area.n) for a in per]),
-            baseline=_stack([per_unit(a.baseline, area.n) for a in per]),
-            transfer={f: _stack([np.full(area.n, t[f]) for t in transfers]) for f in transfers[0]},
-            constants={c: _stack([d.constants[c] for d in dyn]) for c in dyn[0].constants},
-            coupling=None if dyn[0].coupling is None else _per_point([d.coupling for d in dyn], rules is not None),
-            plastic=rules)
+            name=name, n=area.n_units, dynamics=dyn[0],
+            u0=_stack([per_unit(a.u0, area.n)[m] for a in per]),
+            baseline=_stack([per_unit(a.baseline, area.n)[m] for a in per]),
+            transfer={f: _stack([np.full(len(m), t[f]) for t in transfers]) for f in transfers[0]},
+            constants={c: _stack([_extend(d.constants[c], m, 0) for d in dyn]) for c in dyn[0].constants},
+            coupling=coupling, plastic=rules, reserve=_reserve_params(per))
 
     def projection(s: NetworkSpec, p: int) -> np.ndarray:
         proj = s.projections[p]
         tgt, src = s.areas[proj.target], s.areas[proj.source]
-        return cache.get((proj.weights, tgt.features, src.features), (proj.scale, tgt.n, src.n),
-                         lambda: s.projection_matrix(proj))
+        w = cache.get((proj.weights, tgt.features, src.features), (proj.scale, tgt.n, src.n),
+                      lambda: s.projection_matrix(proj))
+        return _extend(_extend(w, tgt.unit_map(), 0), src.unit_map(), 1)
 
-    projection_rules = [_rule_params([s.projections[p].plasticity for s in specs])
+    projection_rules = [_rule_params([s.projections[p].plasticity for s in specs],
+                                     [s.projections[p].structural for s in specs])
                         for p in range(len(specs[0].projections))]
     projections = [_per_point([projection(s, p) for s in specs], projection_rules[p] is not None)
                    for p in range(len(specs[0].projections))]
-    patterns = [None if stim.patterns is None else _stack([s.stimuli[i].pattern_table() for s in specs])
+    maps = {name: a.unit_map() for name, a in specs[0].areas.items()}
+    patterns = [None if stim.patterns is None else
+                _stack([s.stimuli[i].pattern_table()[:, maps[stim.area]] for s in specs])
                 for i, stim in enumerate(specs[0].stimuli)]
-    amplitudes = [_stack([s.stimulus_amplitudes(s.stimuli[i]) for s in specs])
-                  for i in range(len(specs[0].stimuli))]
+    amplitudes = [_stack([s.stimulus_amplitudes(s.stimuli[i])[maps[stim.area]] for s in specs])
+                  for i, stim in enumerate(specs[0].stimuli)]
     sigma, tau_n = [], []
     for i, stim in enumerate(specs[0].stimuli):
-        n = specs[0].areas[stim.area].n
+        n = specs[0].areas[stim.area].n_units
         noisy = stim.noise is not None
         sigma.append(_stack([np.full(n, s.stimuli[i].noise.sigma) for s in specs]) if noisy else None)
         tau_n.append(_stack([np.full(n, s.stimuli[i].noise.tau) for s in specs]) if noisy else None)

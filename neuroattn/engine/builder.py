@@ -18,6 +18,7 @@ from neuroattn.engine.equations import area_equations
 from neuroattn.engine.noise import OUProcess
 from neuroattn.engine.plastic import PlasticWeights, gate_function
 from neuroattn.engine.spiking import SpikingParts, build_spiking
+from neuroattn.engine.structural import ReserveRun, StructuralGroup, StructuralWeights, interval_operation
 from neuroattn.engine.tasks import TaskRun
 from neuroattn.exceptions import BuildError, SpecError
 from neuroattn.spec.plasticity import recurrent_name
@@ -63,6 +64,9 @@ class BuiltNetwork:
     tasks: list = field(default_factory=list)  # TaskRun per task (runtime targets)
     spiking: Optional[SpikingParts] = None  # spiking areas' groups, synapses, monitors
     run_seconds: Optional[float] = None  # cpp_standalone: the compiled program's run time
+    record_every: Optional[int] = None  # steps between recorded samples (None: finals only)
+    structural: dict = field(default_factory=dict)  # coupling name -> StructuralWeights
+    reserves: dict = field(default_factory=dict)  # area -> ReserveRun
 
 
 def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
@@ -149,6 +153,10 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         if delayed is not None:
             raise BuildError(f"projections[{delayed.name}].delay: delays need coupling='matmul' on a runtime "
                              "target (Brian2's summed variables cannot be delayed)")
+        reserved = next((name for name, a in params.areas.items() if a.reserve is not None), None)
+        if reserved is not None:
+            raise BuildError(f"areas.{reserved}.reserve: reserve units need coupling='matmul' on a runtime target "
+                             "(numpy or cython)")
         learning = next((c for c in couplings if c.rule is not None), None)
         if learning is not None:
             raise BuildError(f"{learning.name}: plastic weights need coupling='matmul' on a runtime target "
@@ -186,7 +194,10 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         equations[name] = eqs
     objects += groups.values()
     spiking = build_spiking(params, dt=dt, n_steps=n_steps, record=tuple(record), record_every=record_every,
-                            bdt=bdt)
+                            bdt=bdt, standalone=standalone, every_constant=dense_synapses,
+                            record_weights_every=record_weights_every)
+    noises += [(OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], dt), s)
+               for s, stim in enumerate(spec.stimuli) if stim.noise is not None and params.areas[stim.area].spiking]
     groups.update(spiking.groups)  # AreaSlices: each spiking area's part of its (shared) group
     objects += spiking.objects + list(spiking.spikes.values())
 
@@ -198,12 +209,21 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
             rates.append(spec.areas[name].transfer.writer(
                 {k: v.ravel() for k, v in params.areas[name].transfer.items()},
                 group.variables["u"].get_value(), group.variables["r"].get_value()))
+    reserves = reserve_runs(params, groups, dt) if coupling == "matmul" else {}
+    rates += reserves.values()  # after every r = f(u), before anything reads the rates
     noise_views = [(proc, groups[spec.stimuli[s].area].variables[f"eta_{s}"].get_value()) for proc, s in noises]
     patterns = [(st.schedule(n_steps, dt), params.patterns[s],  # a spiking area's pattern is a Poisson rate
                  groups[st.area].variables[f"{'rate' if params.areas[st.area].spiking else 'pat'}_{s}"].get_value())
                 for s, st in enumerate(spec.stimuli) if st.patterns is not None]
+    structured = [c for c in couplings if c.rule is not None and c.rule.structural is not None]
+    together = StructuralGroup(structured) if structured else None  # their weights: views of one buffer
     plastic = {c.name: plastic_weights_of(params, c, groups, dt, record_weights_every, n_steps)
                for c in couplings if c.rule is not None}
+    structural = {c.name: StructuralWeights(plastic[c.name], c.rule.structural, c.rule.structural_constants,
+                                            group=together, index=k, seeds=seeds, dt=dt,
+                                            recurrent=c.source == c.target and c.var == "rec")
+                  for k, c in enumerate(structured)}
+    learning = {**plastic, **structural}  # what the step operation calls to learn
     tasks = []
     for t, task in enumerate(spec.tasks):
         steps, shown = task.decision_steps(spec.stimuli[spec.task_stimulus(task)], n_steps, dt)
@@ -218,13 +238,19 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         matmul = []
     else:
         matmul = couplings
-    for view, source, w in spiking.rate_inputs:  # a rate area's drive of Poisson sources, in Hz
-        rates.append(_poisson_drive(view, groups[source].variables["r"].get_value(), w, K))
+    for view, source, w in spiking.rate_inputs:  # a rate area's drive of Poisson input (× input_rate)
+        rates.append(_drive(view, groups[source].variables["r"].get_value(), w, K, rectify=True))
+    for view, source, w in spiking.gain_inputs:  # a rate area's gain on a spiking area's input
+        rates.append(_drive(view, groups[source].variables["r"].get_value(), w, K, rectify=False))
     for view, gate, target in spiking.gates:  # gated STDP: the gate area's rates at the post neurons
         rates.append(_gate_writer(view, gate, groups, params, target, K))
     if matmul or noise_views or rates or patterns:
-        step = StepOperation(matmul, groups, K, noise_views, rates, patterns, plastic, tasks)
+        step = StepOperation(matmul, groups, K, noise_views, rates, patterns, learning, tasks)
         objects.append(brian2.NetworkOperation(step, dt=bdt, when="start", order=-10, name="neuroattn_step"))
+    intervals: dict[int, list] = {}
+    for st in structural.values():
+        intervals.setdefault(st.every, []).append(st)
+    objects += [interval_operation(group, dt, f"neuroattn_structure_{k}") for k, group in enumerate(intervals.values())]
 
     monitors = dict(spiking.monitors)
     objects += monitors.values()
@@ -239,11 +265,12 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         objects += monitors.values()
     return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, coupling,
                         equations=equations, synapses=synapses, noise_arrays=timed, plastic=plastic,
-                        couplings=couplings, tasks=tasks, spiking=spiking)
+                        couplings=couplings, tasks=tasks, spiking=spiking, structural=structural,
+                        reserves=reserves, record_every=record_every if record else None)
 
 
-def _poisson_drive(view: np.ndarray, r: np.ndarray, w: np.ndarray, K: int):
-    """A step function writing ``max(W @ r, 0)`` (Hz) into Poisson sources' rates."""
+def _drive(view: np.ndarray, r: np.ndarray, w: np.ndarray, K: int, rectify: bool):
+    """A step function writing ``W @ r`` (``max(W @ r, 0)`` with `rectify`) into `view`."""
     out, live = view.reshape(K, -1), r.reshape(K, -1)
     batched = w.ndim == 3
     wt = w if batched else np.ascontiguousarray(w.T)
@@ -253,20 +280,41 @@ def _poisson_drive(view: np.ndarray, r: np.ndarray, w: np.ndarray, K: int):
             np.matmul(w, live[..., None], out=out[..., None])
         else:
             np.matmul(live, wt, out=out)
-        np.maximum(out, 0.0, out=out)
+        if rectify:
+            np.maximum(out, 0.0, out=out)
     return update
 
 
 def _gate_writer(view: np.ndarray, gate, groups, params, target: str, K: int):
     spec = params.spec
     post, src = spec.areas[target], spec.areas[gate.area]
-    g = gate_function(gate, groups[gate.area].variables["r"].get_value(), K, post.feature_values(),
-                      src.feature_values(), post.features.period)
+    g = gate_function(gate, groups[gate.area].variables["r"].get_value(), K, post.unit_features(),
+                      src.unit_features(), post.features.period)
     out = view.reshape(K, -1)
 
     def update():
         out[:] = g()
     return update
+
+
+def reserve_runs(params: BatchParams, groups, dt: float) -> dict[str, ReserveRun]:
+    """A `ReserveRun` per area with reserve units (its criterion's gate read from the live rates)."""
+    from neuroattn.spec.plasticity import Gate
+
+    out, spec = {}, params.spec
+    for name, area in params.areas.items():
+        if area.reserve is None:
+            continue
+        when, gate = area.reserve.reserve.recruit_when, None
+        if when is not None and when.area is not None:
+            src = spec.areas[when.area]
+            gate = gate_function(Gate(area=when.area), groups[when.area].variables["r"].get_value(), params.n_points,
+                                 area.reserve.features[area.reserve.n_regular:], src.unit_features(),
+                                 spec.areas[name].features.period)
+        group = groups[name]
+        out[name] = ReserveRun(area.reserve, group.variables["u"].get_value(), group.variables["r"].get_value(),
+                               params.n_points, dt, gate)
+    return out
 
 
 def plastic_weights_of(params: BatchParams, c: Coupling, groups, dt: float, record_every: Optional[int],
@@ -278,6 +326,6 @@ def plastic_weights_of(params: BatchParams, c: Coupling, groups, dt: float, reco
         spec = params.spec
         post, src = spec.areas[c.target], spec.areas[rule.gate.area]
         gate = gate_function(rule.gate, groups[rule.gate.area].variables["r"].get_value(), params.n_points,
-                             post.feature_values(), src.feature_values(), post.features.period)
+                             post.unit_features(), src.unit_features(), post.features.period)
     return PlasticWeights(rule, c.rule.constants, c.weights, dt, recurrent=c.source == c.target and c.var == "rec",
                           gate=gate, record_every=record_every, n_steps=n_steps)

@@ -9,7 +9,8 @@ import numpy as np
 import xarray as xr
 
 from neuroattn.exceptions import DivergenceWarning
-from neuroattn.results import make_dataset, provenance
+from neuroattn.engine.structural import silence
+from neuroattn.results import describe, make_dataset, provenance
 from neuroattn.spec.plasticity import connection_id, learned_variables
 
 #: |u| above this counts as a run-away (diverged) run.
@@ -31,13 +32,14 @@ def collect(built, record, K: int):
     monitors = built.monitors
     if monitors:
         times = np.asarray(next(iter(monitors.values())).t / brian2.second)
+    elif built.record_every:  # spiking areas only: their rates are binned spikes at the same times
+        times = np.arange(0, built.n_steps, built.record_every) * built.dt
     binned, last = {}, {}
     if built.spiking is not None and built.spiking.spikes:
-        every = next(iter(monitors.values())).clock.dt_ / built.dt if monitors else None
         data, coords, binned, last = spike_results(built.spiking, built.params, K, times, built.n_steps, built.dt,
-                                                   int(round(every)) if every else None)
+                                                   built.record_every)
         built.spiking.results = (data, coords)  # the spike variables, for `spikes_of`
-    if monitors:
+    if times is not None:
         for var in record:
             parts = []
             for name, area in areas.items():
@@ -61,7 +63,8 @@ def collect(built, record, K: int):
             continue
         u = np.asarray(group.u[:]).reshape(K, -1)
         u_final.append(u)
-        r_final.append(built.params.spec.areas[name].transfer.f(u, dict(area.transfer)))
+        r_final.append(silence(built.params.spec.areas[name].transfer.f(u, dict(area.transfer)),
+                               built.reserves.get(name)))
     return traces, {"u_final": np.concatenate(u_final, axis=1), "r_final": np.concatenate(r_final, axis=1)}, times
 
 
@@ -79,7 +82,8 @@ def spikes_of(built, K: int) -> tuple[dict, dict]:
 def learned(built, K: int) -> tuple[dict, dict]:
     """Variables and coordinates of the plastic connections: final weights and rule state
     (`learned_variables`), and their snapshots over ``weight_time`` where recorded (same names
-    without ``_final``)."""
+    without ``_final``); masks and synapse counts of structural plasticity (`StructuralWeights.results`)
+    and the recruitment times of reserve units (`ReserveRun.results`)."""
     data, coords = {}, {}
     couplings = {c.name: c for c in built.couplings}
     for name, plastic in built.plastic.items():
@@ -101,12 +105,31 @@ def learned(built, K: int) -> tuple[dict, dict]:
         if plastic.trace is not None:
             coords["weight_time"] = ("weight_time", np.arange(plastic.trace.shape[0]) * plastic.every * built.dt,
                                      {"units": "s", "long_name": "time of the weight snapshots"})
+    for name, st in built.structural.items():
+        c = couplings[name]
+        more, more_coords = st.results(name, connection_id(name), K, {"connection": name, "source": c.source,
+                                                                      "target": c.target})
+        data.update(more)
+        coords.update(more_coords)
+    for name, run in built.reserves.items():
+        more, more_coords = run.results(name, built.params.areas[name].reserve, K)
+        data.update(more)
+        coords.update(more_coords)
     if built.spiking is not None:
-        for name, (syn, point, post, pre, shape) in built.spiking.stdp.items():
+        for name, (syn, point, post, pre, shape, monitor) in built.spiking.stdp.items():
             cid = connection_id(name)
             w = np.zeros(shape)
             w[point, post, pre] = np.asarray(syn.w[:])
             proj = built.params.spec.projection(name)
+            if monitor is not None:
+                snapshots = np.asarray(monitor.w)  # (synapses, snapshots)
+                trace = np.zeros((shape[0], snapshots.shape[1]) + shape[1:])
+                trace[point, :, post, pre] = snapshots
+                data[f"w_{cid}"] = (("point", "weight_time", f"post_{cid}", f"pre_{cid}"), trace[:K],
+                                    {"connection": name, "source": proj.source, "target": proj.target,
+                                     "rule": "stdp", "units": "1", "long_name": f"weights of {name} (0: no synapse)"})
+                coords["weight_time"] = ("weight_time", np.asarray(monitor.t / brian2.second),
+                                         {"units": "s", "long_name": "time of the weight snapshots"})
             coords[f"post_{cid}"] = (f"post_{cid}", np.arange(shape[1]), {"long_name": f"unit of {proj.target}"})
             coords[f"pre_{cid}"] = (f"pre_{cid}", np.arange(shape[2]), {"long_name": f"unit of {proj.source}"})
             data[f"w_{cid}_final"] = (("point", f"post_{cid}", f"pre_{cid}"), w[:K],
@@ -152,7 +175,7 @@ def assemble(params, seeds, traces, finals, times, *, variables: Mapping[str, tu
     ds = make_dataset(spec, times=times, traces=traces, finals=finals, diverged=flags, attrs=attrs,
                       point_coords=coords, variables=variables)
     if extra and extra[0]:
-        ds = ds.assign_coords(extra[1]).assign(extra[0])
+        ds = describe(ds.assign_coords(extra[1]).assign(extra[0]))
     return ds
 
 

@@ -24,9 +24,10 @@ from brian2.devices.device import reset_device
 
 from neuroattn.engine.batch import structure_key
 from neuroattn.engine.builder import build_network, couplings_of, group_values
-from neuroattn.engine.collect import collect
+from neuroattn.engine.collect import collect, learned
 from neuroattn.engine.coupling import synapse_pairs, synapse_weights
 from neuroattn.engine.noise import OUProcess
+from neuroattn.engine.spiking import SEED_FROM_ENVIRONMENT, connectivity_key, spiking_values
 from neuroattn.exceptions import SimulationError
 
 
@@ -56,7 +57,7 @@ class CompiledNetwork:
     def __init__(self, params, *, dt: float, n_steps: int, record: Sequence[str], record_every: Optional[int]):
         self.K, self.dt, self.n_steps = params.n_points, dt, n_steps
         self.record, self.record_every = tuple(record), record_every
-        self.key = self.key_of(params.spec, self.K, dt, n_steps, self.record, record_every)
+        self.key = self.key_of(params, dt, n_steps, self.record, record_every)
         self.directory = tempfile.mkdtemp(prefix="neuroattn_compiled_")
         atexit.register(shutil.rmtree, self.directory, True)  # also when a worker just exits
         self._runs = 0
@@ -65,6 +66,9 @@ class CompiledNetwork:
             self.built = build_network(params, dt=dt, n_steps=n_steps, seeds=[0] * self.K, target="cpp_standalone",
                                        coupling="synapses", record=self.record, record_every=record_every,
                                        dense_synapses=True)
+            if self.built.spiking is not None and self.built.spiking.groups:  # Poisson input: seeded per run
+                threads = max(1, brian2.prefs.devices.cpp_standalone.openmp_threads)
+                brian2.device.insert_code("main", SEED_FROM_ENVIRONMENT % threads)
             self.built.network.run(n_steps * dt * brian2.second, namespace={})
             brian2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
         except Exception as err:
@@ -72,14 +76,20 @@ class CompiledNetwork:
             raise SimulationError(f"Brian2 failed to compile the network ({type(err).__name__}: {err})") from err
 
     @staticmethod
-    def key_of(spec, K, dt, n_steps, record, record_every) -> tuple:
-        return structure_key(spec), K, dt, n_steps, tuple(record), record_every
+    def key_of(params, dt, n_steps, record, record_every) -> tuple:
+        spiking = any(a.spiking for a in params.areas.values())
+        return (structure_key(params.spec), params.n_points, dt, n_steps, tuple(record), record_every,
+                connectivity_key(params) if spiking else None)
 
-    def run(self, params, seeds: Sequence[int]):
-        """(traces, finals, times) of `params` (same structure and K), as `simulate_batch` collects them."""
+    def run(self, params, seeds: Sequence[int], keep: Optional[int] = None):
+        """(traces, finals, times, learned) of `params` (same structure and K), as `simulate_batch`
+        collects them; `keep`: the learned weights and spikes of the first `keep` points only (the
+        rest pad the batch)."""
         built, K = self.built, self.K
         pairs = []
         for name, group in built.groups.items():
+            if name not in built.equations:  # a spiking area: its numbers come from `spiking_values`
+                continue
             for var, value in group_values(params, name, built.equations[name]).items():
                 pairs.append((getattr(group, var), value))
         for c in couplings_of(params, self.dt):
@@ -88,14 +98,19 @@ class CompiledNetwork:
         for s, array in built.noise_arrays.items():
             process = OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], self.dt)
             pairs.append((array, process.trajectory(self.n_steps)))
+        if built.spiking is not None:
+            pairs += [(getattr(owner, var), value) for owner, var, value in spiking_values(params, built.spiking)]
+            brian2.device.run_environment_variables["NEUROATTN_SEED"] = str(int(seeds[0]))
         results = f"results_{self._runs}"
         self._runs += 1
         try:
             brian2.device.run(directory=self.directory, results_directory=results, with_output=False,
                               run_args=_RunArgs(pairs))
             built.params = params
-            return collect(built, self.record, K)
+            collected = collect(built, self.record, K)  # before `learned`: it reads the spikes
+            return (*collected, learned(built, K if keep is None else keep))
         finally:
+            os.environ.pop("NEUROATTN_SEED", None)  # Brian2 exported it for the program
             shutil.rmtree(os.path.join(self.directory, results), ignore_errors=True)
             for name in os.listdir(os.path.join(self.directory, "static_arrays")):
                 if name.startswith("init_"):  # this run's argument arrays
@@ -128,8 +143,7 @@ class NetworkCache:
 
     def compiled(self, params, settings) -> "CompiledNetwork":
         """The compiled network for `params` (K points of one structure) and `settings`."""
-        key = CompiledNetwork.key_of(params.spec, params.n_points, settings.dt, settings.n_steps,
-                                     settings.traced(), settings.record_every)
+        key = CompiledNetwork.key_of(params, settings.dt, settings.n_steps, settings.traced(), settings.record_every)
         if self._network is None or self._network.key != key:
             self.close()
             for c in couplings_of(params, settings.dt):

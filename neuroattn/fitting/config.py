@@ -2,7 +2,7 @@
 
 .. code-block:: yaml
 
-    model: ../models/wong_wang.yaml          # relative to this file
+    model: wong_wang                         # a shipped model, or a YAML file relative to this file
     data: roitman_shadlen                    # a shipped data set, or a CSV file relative to this file
     select: {monkey: 1}                      # optional: keep the rows with these values
     params:
@@ -98,10 +98,15 @@ def load_fit(path) -> tuple[Any, Any, dict]:
         config = FitConfig.from_dict(raw, where=path.name)
     except SpecError as err:
         raise FitError(f"fit file {str(path)!r}: {err}") from None
+    from neuroattn.spec.io import bundled_models
+
     model = Path(config.model)
     model = model if model.is_absolute() else path.parent / model
-    if not model.is_file():
-        raise FitError(f"fit file {str(path)!r}: model: no such file {str(model)!r}")
+    if not model.is_file() and config.model in bundled_models():
+        model = config.model  # a model shipped with neuroattn, by name
+    elif not model.is_file():
+        raise FitError(f"fit file {str(path)!r}: model: no such file {str(model)!r} and no shipped model of "
+                       f"that name (shipped: {', '.join(bundled_models())})")
     spec = load_spec(model)
     data = _data(config, path.parent)
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in config.params.items()}

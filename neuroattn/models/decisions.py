@@ -16,7 +16,7 @@ def wong_wang(mu: float = 0.0156, coh: float = 0.0, baseline: float = 0.3255, no
 
     Unit 0 receives ``mu (1 + coh)``: it is the correct choice for ``coh > 0``. The noise is
     Ornstein-Uhlenbeck (stationary sd `noise` nA; Wong & Wang use 2 ms, 10 ms lets dt = 1 ms).
-    ``models/wong_wang.yaml`` is the same model.
+    ``load_spec("wong_wang")`` (``neuroattn/models/specs/wong_wang.yaml``) is the same model.
 
     Examples
     --------

@@ -66,8 +66,9 @@ def value(location: float, strength: float = 0.6, *, name: Optional[str] = None)
 def cortical_hierarchy(n_features: int = 8, *, tau_sensory="10 ms", tau_association="20 ms", tau_pfc="50 ms",
                        feedback_mode: str = "gain", feedback_scale: float = 1.0, feedback_delay="0 ms",
                        stimuli: Optional[Sequence[Stimulus]] = None,
-                       feedforward_plasticity: Optional[Union[dict, PlasticityRule]] = None) -> NetworkSpec:
-    """The six-area attention hierarchy (``models/cortical_hierarchy.yaml`` with the defaults).
+                       feedforward_plasticity: Optional[Union[dict, PlasticityRule]] = None,
+                       neuron: Optional[Union[str, dict]] = None, rate_unit: float = 50.0) -> NetworkSpec:
+    """The six-area attention hierarchy (with the defaults, the shipped model ``cortical_hierarchy``).
 
     Parameters
     ----------
@@ -78,8 +79,8 @@ def cortical_hierarchy(n_features: int = 8, *, tau_sensory="10 ms", tau_associat
         projection; ``feedback_scale`` multiplies their weights, ``feedback_delay`` delays them.
     stimuli : the trial's stimuli (see `visual`, `auditory`, `cue`, `value`); default a selective
         attention trial: a cue at 0.25 for 200 ms, then two equal visual stimuli at 0.25 and 0.75.
-    feedforward_plasticity : a plasticity rule (or its mapping, ``{"rule": "gated", "rate": 2.0,
-        "gate": {"area": "PFC"}}``) put on every feedforward projection.
+    feedforward_plasticity : a plasticity rule, or its mapping
+        (``{"rule": "gated", "rate": 2.0, "gate": {"area": "PFC"}}``), put on every feedforward projection.
 
     Examples
     --------
@@ -123,10 +124,18 @@ def cortical_hierarchy(n_features: int = 8, *, tau_sensory="10 ms", tau_associat
         Projection(source="temporal", target="V1", weights=Gaussian(amplitude=0.2, sigma=narrow),
                    scale=feedback_scale, **fb),
     ]
+    if neuron is not None:
+        areas["temporal"] = areas["temporal"].replace(competition=Lateral(alpha=0.0, beta=0.2,
+                                                                          weights=Uniform(value=1.0)))
     if stimuli is None:
         stimuli = [cue(0.25, onset="0 ms", offset="200 ms", name="cue"),
                    visual(0.25, onset="300 ms", name="left"), visual(0.75, onset="300 ms", name="right")]
-    return NetworkSpec(name="cortical-hierarchy",
+    spec = NetworkSpec(name="cortical-hierarchy" if neuron is None else "cortical-hierarchy (spiking)",
                        description="V1/A1 -> parietal/temporal -> PFC (+ amygdala salience), with top-down "
                                    "feedback closing the loop",
                        areas=areas, projections=projections, stimuli=list(stimuli))
+    if neuron is None:
+        return spec
+    from neuroattn.models.spiking import spiking_form
+
+    return spiking_form(spec, neuron, rate_unit=rate_unit)

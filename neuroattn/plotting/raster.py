@@ -6,6 +6,8 @@ from typing import Optional, Sequence
 import numpy as np
 import xarray as xr
 
+from neuroattn.plotting.style import is_spiking, save_figure
+
 
 def raster(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, point: Optional[int] = None,
            window: Optional[Sequence[float]] = None, ax=None, path=None, markersize: float = 1.5):
@@ -14,7 +16,7 @@ def raster(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, point: 
     Parameters
     ----------
     result : a result with spikes (``spike_time``, ``spike_unit``, ``spike_area``).
-    areas : the spiking areas to show (default all that spiked or are spiking).
+    areas : the spiking areas to show (default every spiking area, silent ones included).
     point : the batch point (needed for batch and sweep results).
     window : ``(t0, t1)`` seconds to show.
     """
@@ -31,8 +33,8 @@ def raster(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, point: 
         keep = result.spike_point.values == point
         t, unit = t[keep], unit[keep]
     names = list(dict.fromkeys(np.asarray(result.area.values).tolist()))
-    spiking = [a for a in names if a in set(np.asarray(result.spike_area.values).tolist())] if areas is None \
-        else list(areas)
+    spiked = set(np.asarray(result.spike_area.values).tolist())
+    spiking = [a for a in names if a in spiked or is_spiking(result, a)] if areas is None else list(areas)
     unknown = [a for a in spiking if a not in names]
     if unknown:
         raise NeuroAttnError(f"areas: no area named {unknown[0]!r} (areas: {', '.join(names)})")
@@ -52,10 +54,10 @@ def raster(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, point: 
     ax.set_ylabel("unit, by area")
     if window is not None:
         ax.set_xlim(*window)
-    ax.set_title("spikes", fontsize=9)
+    ax.set_title(f"spikes of {', '.join(spiking)}", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     if path is not None:
-        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+        save_figure(ax.figure, path)
     return ax
 
 

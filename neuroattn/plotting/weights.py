@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+import numpy as np
 import xarray as xr
+
+from neuroattn.plotting.style import save_figure
 
 
 def _weights(result: xr.Dataset, connection: str, trace: bool) -> xr.DataArray:
@@ -30,7 +33,7 @@ def weights(result: xr.Dataset, connection: str, *, kind: str = "matrix", time: 
         the run or at the snapshot nearest `time` (seconds); ``'trajectory'``: chosen `synapses`
         ``[(post, pre), ...]`` (default the diagonal) over time.
     ax : matplotlib Axes to draw into (a new figure otherwise); returned.
-    path : also save the figure there as PNG.
+    path : also save the figure there (.png, .pdf or .svg).
     """
     import matplotlib.pyplot as plt
 
@@ -48,25 +51,34 @@ def weights(result: xr.Dataset, connection: str, *, kind: str = "matrix", time: 
     if kind == "matrix":
         if time is not None:
             w = w.sel(weight_time=time, method="nearest")
-        image = ax.imshow(w.values, cmap="viridis", aspect="auto", interpolation="nearest")
-        ax.figure.colorbar(image, ax=ax, label="weight (1)")
+        values = np.asarray(w.values, float)
+        if np.nanmin(values) < 0 < np.nanmax(values):  # signed weights: a diverging map centred on 0
+            bound = np.nanmax(np.abs(values))
+            style = dict(cmap="RdBu_r", vmin=-bound, vmax=bound)
+        else:
+            style = dict(cmap="viridis")
+        image = ax.imshow(values, aspect="auto", interpolation="nearest", **style)
+        ax.figure.colorbar(image, ax=ax, label="weight (dimensionless)")
         ax.set_xlabel(f"{source} unit (pre-synaptic)")
         ax.set_ylabel(f"{target} unit (post-synaptic)")
+        for n, axis in ((w.sizes[pre], ax.xaxis), (w.sizes[post], ax.yaxis)):
+            if n <= 20:  # whole units, not positions between them
+                axis.set_ticks(range(n))
         when = "end of run" if time is None else f"t = {float(w.weight_time):.2f} s"
-        ax.set_title(f"{connection} weights, {when}", fontsize=9)
+        ax.set_title(f"{source} \u2192 {target} weights, {when}", fontsize=9)
     else:
         pairs = list(synapses) if synapses is not None else [(k, k) for k in range(min(w.sizes[post], w.sizes[pre]))]
         t = w.weight_time.values
         for i, j in pairs:
             ax.plot(t, w.isel({post: i, pre: j}).values, label=f"{target} {i} \u2190 {source} {j}")
         ax.set_xlabel("time (s)")
-        ax.set_ylabel("weight (1)")
+        ax.set_ylabel("weight (dimensionless)")
         ax.set_title(f"{connection} weights", fontsize=9)
         if len(pairs) <= 8:
             ax.legend(fontsize=7, frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
     if path is not None:
-        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+        save_figure(ax.figure, path)
     return ax
 
 
@@ -83,7 +95,7 @@ def learning_figure(trained: xr.Dataset, tuning: xr.Dataset, path=None):
     axes[0].plot(t, w["A"].values, color="C0", label=f"attended: V1 \u2192 parietal at A ({learning.A:g})")
     axes[0].plot(t, w["B"].values, color="C1", label=f"unattended: V1 \u2192 parietal at B ({learning.B:g})")
     axes[0].set_xlabel("training time (s)")
-    axes[0].set_ylabel("weight (1)")
+    axes[0].set_ylabel("weight (dimensionless)")
     axes[0].set_title("weights during training (cue at A)", fontsize=9)
     axes[0].legend(fontsize=7, frameon=False)
     axes[0].spines[["top", "right"]].set_visible(False)
@@ -101,7 +113,7 @@ def learning_figure(trained: xr.Dataset, tuning: xr.Dataset, path=None):
         ax.axvline(learning.A, color="C0", lw=0.8, alpha=0.5)
         ax.axvline(learning.B, color="C1", lw=0.8, alpha=0.5)
         ax.set_xlabel("location of the single stimulus")
-        ax.set_ylabel(f"{area} rate at the stimulus (1)")
+        ax.set_ylabel(f"{area} rate at the stimulus (a.u.)")
         ax.set_title(f"{area}: response to one stimulus, no cue", fontsize=9)
         ax.legend(fontsize=7, frameon=False)
         ax.spines[["top", "right"]].set_visible(False)
@@ -109,7 +121,7 @@ def learning_figure(trained: xr.Dataset, tuning: xr.Dataset, path=None):
                  fontsize=10)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path)
     return fig
 
 

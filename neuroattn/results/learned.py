@@ -17,7 +17,10 @@ def learned_spec(spec: NetworkSpec, result: xr.Dataset, *, point: Optional[int] 
 
     Each such connection gets an explicit ``matrix`` of its effective weights (and ``scale`` 1 for
     projections); its rule is removed unless `keep_plasticity`, so the trained network is tested as
-    it is. A batch or sweep result needs `point`.
+    it is. A batch or sweep result needs `point`. Where structural plasticity ran, the weights are a
+    ``sparse`` pattern holding the synapses that exist at the end (pruned ones are absent), and where
+    an area has reserve units, those recruited during the run are ``reserve.recruited`` (active from
+    the start); without plasticity, ``structural`` and ``reserve.recruit_when`` are removed too.
 
     Examples
     --------
@@ -28,7 +31,7 @@ def learned_spec(spec: NetworkSpec, result: xr.Dataset, *, point: Optional[int] 
     connections = spec.plastic_connections()
     if not connections:
         raise NeuroAttnError("learned_spec: the spec has no plastic connection")
-    changes = {}
+    first, changes = {}, {}
     for name, (owner, *_) in connections.items():
         var = f"w_{connection_id(name)}_final"
         if var not in result:
@@ -41,12 +44,37 @@ def learned_spec(spec: NetworkSpec, result: xr.Dataset, *, point: Optional[int] 
         values = np.asarray(w.values, float)
         if not np.all(np.isfinite(values)):
             raise NeuroAttnError(f"learned_spec: the learned weights of {name} are not finite (the run diverged)")
-        changes[f"{owner}.weights"] = {"kind": "matrix", "value": values.tolist()}
+        mask = result.get(f"mask_{connection_id(name)}_final")
+        if mask is not None:  # the synapses that exist, as a sparse pattern
+            mask = np.asarray(mask.isel(point=point).values if "point" in mask.dims else mask.values, bool)
+            post, pre = np.nonzero(mask | ~_eligible(values.shape, owner))
+            changes[f"{owner}.weights"] = {"kind": "sparse", "shape": list(values.shape), "post": post.tolist(),
+                                           "pre": pre.tolist(), "value": values[post, pre].tolist()}
+        else:
+            changes[f"{owner}.weights"] = {"kind": "matrix", "value": values.tolist()}
         if owner.startswith("projections"):
             changes[f"{owner}.scale"] = 1.0
         if not keep_plasticity:
+            if mask is not None:
+                first[f"{owner}.structural"] = None
             changes[f"{owner}.plasticity"] = None
-    return spec.replace(changes)
+    for name, area in spec.areas.items():
+        if area.reserve is None or f"recruit_time_{name}" not in result:
+            continue
+        when = result[f"recruit_time_{name}"]
+        when = when.isel(point=point) if "point" in when.dims else when
+        first[f"areas.{name}.reserve.recruited"] = np.flatnonzero(np.isfinite(when.values)).tolist()
+        if not keep_plasticity:
+            first[f"areas.{name}.reserve.recruit_when"] = None
+    return spec.replace({**first, **changes})  # what needs plasticity goes before plasticity does
+
+
+def _eligible(shape: tuple, owner: str) -> np.ndarray:
+    """Entries that can be synapses: all, but a unit onto itself in recurrent weights."""
+    eligible = np.ones(shape, bool)
+    if not owner.startswith("projections"):
+        np.fill_diagonal(eligible, False)
+    return eligible
 
 
 __all__ = ["learned_spec"]

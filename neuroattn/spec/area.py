@@ -13,6 +13,7 @@ from neuroattn.spec.competition import Competition
 from neuroattn.spec.dynamics import Dynamics
 from neuroattn.spec.neurons import Neuron
 from neuroattn.spec.quantities import PositiveTime
+from neuroattn.spec.structure import Reserve
 from neuroattn.spec.transfer import Sigmoid, Transfer
 
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")  # \Z, not $: "V1\n" is not a name
@@ -83,6 +84,9 @@ class Area(SpecModel):
         Initial state.
     features : FeatureAxis
         The feature axis the units tile (used by Gaussian weights and stimuli, and for plotting).
+    reserve : Reserve, optional
+        Extra units, silent until recruited (`neuroattn.spec.structure`); they follow the area's
+        ``n`` units in the network (``n_units`` in all).
 
     Examples
     --------
@@ -100,6 +104,7 @@ class Area(SpecModel):
     baseline: PerUnit = 0.0
     u0: PerUnit = 0.0
     features: FeatureAxis = FeatureAxis()
+    reserve: Optional[Reserve] = None
 
     @field_validator("name")
     @classmethod
@@ -127,9 +132,35 @@ class Area(SpecModel):
                 raise ValueError(f"{field} has {len(value)} entries but the area has n={self.n} units")
         return self
 
+    @model_validator(mode="after")
+    def _reserve(self):
+        if self.reserve is None:
+            return self
+        if self.neuron is not None:
+            raise ValueError("reserve: reserve units need a rate area (not a spiking neuron model)")
+        bad = [p for p in self.reserve.parent_units(self.n) if not 0 <= p < self.n]
+        if bad:
+            raise ValueError(f"reserve.parents: the area's units are 0..{self.n - 1} (got {bad[0]})")
+        return self
+
     @property
     def spiking(self) -> bool:
         return self.neuron is not None
+
+    @property
+    def n_units(self) -> int:
+        """Units in the network: ``n`` plus the reserve units."""
+        return self.n + (0 if self.reserve is None else self.reserve.n)
+
+    def unit_map(self) -> np.ndarray:
+        """For every unit in the network (``n_units``), the unit of the area whose values and weights it
+        takes: itself, or a reserve unit's parent."""
+        own = np.arange(self.n)
+        return own if self.reserve is None else np.concatenate([own, self.reserve.parent_units(self.n)])
+
+    def unit_features(self) -> np.ndarray:
+        """The preferred feature of every unit in the network (reserve units: their parent's)."""
+        return self.feature_values()[self.unit_map()]
 
     def feature_values(self) -> np.ndarray:
         return self.features.values(self.n)

@@ -42,7 +42,7 @@ _MESSAGES = {
 
 #: Fields holding tagged unions, and the tags pydantic puts into error paths after them.
 _UNION_FIELDS = {"weights", "amplitude"}
-_UNION_TAGS = {"uniform", "matrix", "gaussian", "random", "float", "list[float]", "Bump"}
+_UNION_TAGS = {"uniform", "matrix", "gaussian", "random", "sparse", "float", "list[float]", "Bump"}
 
 
 class SpecProblem(Exception):

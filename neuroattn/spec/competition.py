@@ -31,6 +31,7 @@ from neuroattn.spec.base import SpecModel
 from neuroattn.spec.expressions import numpy_function, symbol, to_sympy
 from neuroattn.spec.kinds import KindTable
 from neuroattn.spec.plasticity import Plasticity
+from neuroattn.spec.structure import Structural, check_structural
 from neuroattn.spec.weights import Gaussian, Matrix, Random, Uniform, WeightPattern
 
 #: The competition models, by their ``model`` tag.
@@ -49,7 +50,7 @@ class CompetitionModel(SpecModel):
     A subclass declares a ``model`` tag, a ``weights`` field, its `equation` and `constants`, and
     registers with ``@COMPETITIONS.register``. Per point of a batch the engine stacks
     `constant_values`; the arrays of `coupling`, which depend only on the weight matrix (and the
-    `structural` fields), are computed once per distinct matrix.
+    `structure_fields`), are computed once per distinct matrix.
     """
 
     #: Brian2 code of ``g``; names: r, rec, I and the `constants`.
@@ -57,17 +58,19 @@ class CompetitionModel(SpecModel):
     #: The per-unit constants `equation` uses; by default each is the field of the same name.
     constants: ClassVar[tuple[str, ...]] = ()
     #: Fields that change the network's structure rather than its numbers.
-    structural: ClassVar[tuple[str, ...]] = ()
+    structure_fields: ClassVar[tuple[str, ...]] = ()
     #: Whether the recurrent weights may be plastic (not where constants are derived from them).
     plastic_weights: ClassVar[bool] = True
 
     plasticity: Optional[Plasticity] = None
+    structural: Optional[Structural] = None
 
     @model_validator(mode="after")
     def _plastic(self):
         if self.plasticity is not None and not self.plastic_weights:
             raise ValueError(f"the {self.model} model's weights cannot be plastic (its constants are "
                              "computed from them); use lateral, or write the dynamics yourself")
+        check_structural(self.plasticity, self.structural)
         return self
 
     def coupling(self, w: np.ndarray) -> dict[str, np.ndarray]:
@@ -83,7 +86,8 @@ class CompetitionModel(SpecModel):
 
     def structure(self) -> tuple:
         rule = None if self.plasticity is None else self.plasticity.structure()
-        return (self.model,) + tuple(getattr(self, f) for f in self.structural) + (rule,)
+        return (self.model,) + tuple(getattr(self, f) for f in self.structure_fields) + (rule, None if self.structural is None
+                                                                           else self.structural.structure())
 
     # numpy: by default derived from `equation` with sympy
     def rhs(self, r, rec, I, c: dict):
@@ -118,7 +122,7 @@ class Seed(CompetitionModel):
 
     equation: ClassVar[str] = "rec - beta_self*r + I"
     constants: ClassVar[tuple[str, ...]] = ("beta_self",)  # beta * sum_j w_ij (j = i as include_self says)
-    structural: ClassVar[tuple[str, ...]] = ("include_self",)
+    structure_fields: ClassVar[tuple[str, ...]] = ("include_self",)
     plastic_weights: ClassVar[bool] = False  # beta_self is computed from the weights
 
     def coupling(self, w):

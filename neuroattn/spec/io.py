@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Union
 
@@ -18,6 +19,11 @@ from neuroattn.spec.yamlio import read_text, read_yaml
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 #: Above this many matrix entries `spec_text` writes JSON (valid YAML) instead of block YAML.
 LARGE_SPEC = 10_000
+
+#: The model files shipped inside the package (``neuroattn/models/specs``); `load_spec` reads one by
+#: its bare name (``load_spec("cortical_hierarchy")``). Found by path, so the spec layer imports no model.
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models" / "specs"
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 #: Fields that tag a union member; a compact dump keeps them even where they equal the default.
 _TAGS = ("kind", "model", "rule")
@@ -72,13 +78,45 @@ def spec_text(spec: NetworkSpec) -> str:
     Writing a dense 1000x1000 weight matrix as YAML takes seconds even with libyaml; pydantic's
     JSON serialiser takes a fraction of one. Results store this text as provenance.
     """
-    if _matrix_entries(spec) > LARGE_SPEC:
-        return spec.model_dump_json()
-    return dump_spec(spec)
+    memo = spec._serialised
+    if "text" not in memo:
+        memo["text"] = _json(spec) if _matrix_entries(spec) > LARGE_SPEC else dump_spec(spec)
+    return memo["text"]
+
+
+def _json(spec: NetworkSpec) -> str:
+    memo = spec._serialised
+    if "json" not in memo:
+        memo["json"] = spec.model_dump_json()
+    return memo["json"]
+
+
+def bundled_models() -> list[str]:
+    """The names of the model files shipped with neuroattn, for ``load_spec(name)``.
+
+    Examples
+    --------
+    >>> "seed_competition" in bundled_models()
+    True
+    """
+    return sorted(p.stem for p in MODELS_DIR.glob("*.yaml"))
+
+
+def bundled_model_path(name: str) -> Path:
+    """The path of the shipped model file `name` (``"cortical_hierarchy"``); `SpecError` naming the
+    shipped models when there is none."""
+    path = MODELS_DIR / f"{name}.yaml"
+    if not (_NAME.fullmatch(name) and path.is_file()):
+        raise SpecError(f"spec: no model file {name!r} and no model of that name shipped with neuroattn "
+                        f"(shipped: {', '.join(bundled_models())})")
+    return path
 
 
 def load_spec(source: Union[str, os.PathLike, dict]) -> NetworkSpec:
-    """A `NetworkSpec` from a YAML file path, YAML text, or plain data.
+    """A `NetworkSpec` from a shipped model's name, a YAML file path, YAML text, or plain data.
+
+    A bare name such as ``"cortical_hierarchy"`` that is not a file in the working directory names a
+    model shipped with neuroattn (`bundled_models` lists them).
 
     Raises
     ------
@@ -90,11 +128,15 @@ def load_spec(source: Union[str, os.PathLike, dict]) -> NetworkSpec:
     >>> spec = load_spec("name: tiny\\nareas: {V1: {n: 2, tau: 10 ms}}")
     >>> spec.areas["V1"].tau
     0.01
+    >>> load_spec("seed_competition").areas["V1"].n
+    4
     """
     if isinstance(source, dict):
         return NetworkSpec.from_dict(source)
     text = str(source)
     looks_like_yaml = isinstance(source, str) and ("\n" in text or ":" in text and not text.endswith((".yaml", ".yml")))
+    if isinstance(source, str) and _NAME.fullmatch(text) and not Path(text).is_file():
+        source = bundled_model_path(text)
     try:
         if not looks_like_yaml:
             text = read_text(source, "spec file")
@@ -108,4 +150,7 @@ def load_spec(source: Union[str, os.PathLike, dict]) -> NetworkSpec:
 
 def spec_hash(spec: NetworkSpec) -> str:
     """A stable hex digest of the spec's content (the same spec always hashes the same)."""
-    return hashlib.sha256(spec.model_dump_json().encode()).hexdigest()[:16]
+    memo = spec._serialised
+    if "hash" not in memo:  # a spec is immutable: its JSON (shared with `spec_text`) and hash are made once
+        memo["hash"] = hashlib.sha256(_json(spec).encode()).hexdigest()[:16]
+    return memo["hash"]

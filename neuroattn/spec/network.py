@@ -6,15 +6,15 @@ import os
 from typing import Optional
 
 import numpy as np
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from neuroattn.spec.area import NAME_RE, Area
 from neuroattn.spec.base import SpecModel, SpecProblem
-from neuroattn.spec.plasticity import learned_variables, recurrent_name
+from neuroattn.spec.plasticity import connection_id, learned_variables, recurrent_name
 from neuroattn.spec.projection import Projection
 from neuroattn.spec.stimulus import Stimulus
 from neuroattn.spec.task import Task
-from neuroattn.spec.weights import Matrix
+from neuroattn.spec.weights import Matrix, Sparse
 
 
 #: Bytes per unit for its state, rates, inputs and constants (a generous estimate).
@@ -53,6 +53,9 @@ class NetworkSpec(SpecModel):
     >>> spec.n_units
     4
     """
+
+    #: Serialised forms of this (immutable) spec, computed once: `spec_text`/`spec_hash` fill it.
+    _serialised: dict = PrivateAttr(default_factory=dict)
 
     name: str = "network"
     description: str = ""
@@ -112,7 +115,7 @@ class NetworkSpec(SpecModel):
         areas = self.areas
         for name, area in areas.items():
             w = area.weight_pattern()
-            if isinstance(w, Matrix) and w.shape != (area.n, area.n):
+            if isinstance(w, (Matrix, Sparse)) and w.shape not in {(area.n, area.n), (area.n_units, area.n_units)}:
                 where = "competition" if area.competition is not None else "dynamics"
                 raise SpecProblem(f"areas.{name}.{where}.weights: matrix must be {area.n}x{area.n} "
                                   f"for n={area.n} (got {w.shape[0]}x{w.shape[1]})")
@@ -130,7 +133,8 @@ class NetworkSpec(SpecModel):
                 raise SpecProblem(f"projections[{k}].name: {proj.name!r} is used twice (name one of them)")
             seen.add(proj.name)
             shape = (areas[proj.target].n, areas[proj.source].n)
-            if isinstance(proj.weights, Matrix) and proj.weights.shape != shape:
+            full = (areas[proj.target].n_units, areas[proj.source].n_units)
+            if isinstance(proj.weights, (Matrix, Sparse)) and proj.weights.shape not in (shape, full):
                 raise SpecProblem(f"projections[{k}].weights: matrix must be {shape[0]}x{shape[1]} "
                                   f"(n_target x n_source) (got {proj.weights.shape[0]}x{proj.weights.shape[1]})")
         for k, proj in enumerate(self.projections):
@@ -145,6 +149,7 @@ class NetworkSpec(SpecModel):
             owner = area.competition if area.competition is not None else area.dynamics
             where = "competition" if area.competition is not None else "dynamics"
             self._check_rule(f"areas.{name}.{where}.plasticity", getattr(owner, "plasticity", None), area)
+        self._check_reserves()
         named = {}
         for k, stim in enumerate(self.stimuli):
             if stim.name is not None:
@@ -162,6 +167,19 @@ class NetworkSpec(SpecModel):
                                   f"{stim.area!r} has n={n} units (got {stim.amplitude!r})")
         self._check_tasks()
         return self
+
+    def _check_reserves(self) -> None:
+        plastic_targets = {target for *_, target in self.plastic_connections().values()}
+        for name, area in self.areas.items():
+            reserve = area.reserve
+            if reserve is None or reserve.recruit_when is None:
+                continue
+            if name not in plastic_targets:
+                raise SpecProblem(f"areas.{name}.reserve: reserve units need plastic input (a projection onto "
+                                  f"{name!r} or its competition with plasticity), so recruited units can learn")
+            gate = reserve.recruit_when.area
+            if gate is not None and gate not in self.areas:
+                raise _no_such_area(f"areas.{name}.reserve.recruit_when.area", gate, self.areas)
 
     def task_stimulus(self, task: Task) -> int:
         """The index of the stimulus whose presentations are `task`'s trials."""
@@ -212,15 +230,15 @@ class NetworkSpec(SpecModel):
     # ----------------------------------------------------------------------------------------------
     @property
     def n_units(self) -> int:
-        """Total number of units over all areas."""
-        return sum(a.n for a in self.areas.values())
+        """Total number of units over all areas (reserve units included)."""
+        return sum(a.n_units for a in self.areas.values())
 
     def area_slices(self) -> dict[str, slice]:
         """Where each area's units sit in the network-wide unit axis (areas in declaration order)."""
         out, start = {}, 0
         for name, area in self.areas.items():
-            out[name] = slice(start, start + area.n)
-            start += area.n
+            out[name] = slice(start, start + area.n_units)
+            start += area.n_units
         return out
 
     def plastic_connections(self) -> dict[str, tuple[str, object, str, str]]:
@@ -240,11 +258,30 @@ class NetworkSpec(SpecModel):
                 out[proj.name] = (f"projections[{proj.name}]", proj.plasticity, proj.source, proj.target)
         return out
 
+    def structural_connections(self) -> dict[str, tuple[str, object, str, str]]:
+        """Every connection with structural plasticity: name -> (owner path, `Structural`, source, target)."""
+        out = {}
+        for name, (owner, _, source, target) in self.plastic_connections().items():
+            structural = (self.projection(name) if owner.startswith("projections") else
+                          getattr(self.areas[source], owner.rsplit(".", 1)[1])).structural
+            if structural is not None:
+                out[name] = (owner, structural, source, target)
+        return out
+
     def learned_variables(self) -> dict[str, tuple]:
-        """Every result variable holding what plastic connections learned (`learned_variables`)."""
+        """Every result variable holding what plastic connections learned (`learned_variables`), the final
+        masks of structural connections and the recruitment times of reserve units."""
         out = {}
         for name, (_, rule, source, target) in self.plastic_connections().items():
-            out.update(learned_variables(name, rule, self.areas[target].n, self.areas[source].n))
+            out.update(learned_variables(name, rule, self.areas[target].n_units, self.areas[source].n_units))
+        for name, (_, _, source, target) in self.structural_connections().items():
+            cid = connection_id(name)
+            out[f"mask_{cid}_final"] = ((f"post_{cid}", f"pre_{cid}"), (self.areas[target].n_units,
+                                        self.areas[source].n_units), f"synapses of {name} that exist at the end of the run")
+        for name, area in self.areas.items():
+            if area.reserve is not None:
+                out[f"recruit_time_{name}"] = ((f"reserve_{name}",), (area.reserve.n,),
+                                               f"time each reserve unit of {name} was recruited (NaN: never)")
         return out
 
     def projection(self, name: str) -> Projection:

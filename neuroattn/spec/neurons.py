@@ -15,8 +15,19 @@ With conductance synapses (``synapse: {kind: conductance}`` on a projection) the
 ``g_exc (E_exc - v) + g_inh (E_inh - v)`` instead, with dimensionless conductances relative to the leak.
 ``I_v`` is the current drive of ``drive: current`` stimuli (their amplitude in mV) and of the area's
 ``baseline`` (mV); the area's ``u0`` is the start potential above ``v_rest`` (mV); ``drive: poisson``
-stimuli (the default) are Poisson spike trains at the stimulus value in Hz, each spike adding
-``input_weight`` to ``s_exc``. The unit's rate ``r`` (Hz) is its spike train filtered with ``rate_tau``.
+stimuli (the default) are Poisson spike trains at the stimulus value times ``input_rate`` (default
+``1 Hz``: the value in Hz), each spike adding ``input_weight`` to ``s_exc``; a rate area's drive
+``scale * W @ r`` and a stimulus's OU noise are read the same way. Gain projections (``mode: gain``)
+multiply every input but the area's own competition
+(whose linearised coupling becomes synapses of ``competition_weight`` per unit of coupling).
+
+Competition acts between the excitatory neurons directly (``inhibition: direct``, the default) or,
+respecting Dale's law, through a shared pool of ``pool_size`` inhibitory neurons per area
+(``inhibition: pool``, Wang 2002): every neuron excites the pool and the pool inhibits every neuron,
+each neuron excites itself by what the pool takes from it beyond its own coupling, and the pool
+fires tonically at ``pool_rate``, where its f–I curve is close to linear, so the mean inhibition
+equals the direct circuit's (``engine.spiking``). by ``max(0, 1 + scale * W @ r_source)`` (a
+spiking source's ``r`` read in Hz), as ``E = (1 + gain) * (I + bias)`` does in a rate area. The unit's rate ``r`` (Hz) is its spike train filtered with ``rate_tau``.
 """
 from __future__ import annotations
 
@@ -53,6 +64,7 @@ Time = _quantity("second", positive=True)
 Duration = _quantity("second", non_negative=True)
 Voltage = _quantity("volt")
 PositiveVoltage = _quantity("volt", positive=True)
+PositiveRate = _quantity("hertz", positive=True)
 
 
 def si(value) -> float:
@@ -71,6 +83,11 @@ class NeuronModel(SpecModel):
     tau_exc: Time = "5 ms"
     tau_inh: Time = "10 ms"
     input_weight: Voltage = "0.5 mV"
+    input_rate: PositiveRate = "1 Hz"
+    competition_weight: PositiveVoltage = "20 mV"
+    inhibition: Literal["direct", "pool"] = "direct"
+    pool_size: int = Field(8, ge=1)
+    pool_rate: PositiveRate = "100 Hz"
     rate_tau: Time = "20 ms"
     E_exc: Voltage = "0 mV"
     E_inh: Voltage = "-80 mV"
@@ -86,18 +103,18 @@ class NeuronModel(SpecModel):
         return self
 
     def constants(self) -> dict[str, tuple[float, str]]:
-        """Every parameter as (SI value, Brian2 unit), for per-unit constants of the group."""
+        """Every numeric parameter as (SI value, Brian2 unit), for per-unit constants of the group."""
         units = {"second": "second", "volt": "volt", "1": "1"}
         out = {}
         for name in type(self).model_fields:
-            if name == "model":
+            if name in ("model", "inhibition", "pool_size"):  # structure, not numbers
                 continue
             value, unit = parse_quantity(getattr(self, name))
             out["t_ref" if name == "refractory" else name] = (value, units.get(unit, unit))  # Brian2 reserves the name
         return out
 
     def structure(self) -> tuple:
-        return (self.model,)
+        return (self.model, self.inhibition, self.pool_size if self.inhibition == "pool" else None)
 
     def membrane(self, inputs: str) -> list[str]:
         """Brian2 lines of the membrane equation; `inputs` is the input term (a voltage)."""

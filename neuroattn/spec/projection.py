@@ -9,6 +9,7 @@ from neuroattn.spec.base import SpecModel
 from neuroattn.spec.neurons import Synapse
 from neuroattn.spec.plasticity import Plasticity
 from neuroattn.spec.quantities import NonNegativeTime
+from neuroattn.spec.structure import Structural, check_structural
 from neuroattn.spec.weights import WeightPattern
 
 
@@ -21,7 +22,8 @@ class Projection(SpecModel):
     it; ``delay`` delays the source's rates (the source's initial rates fill the first ``delay``).
     The default name is ``'SOURCE->TARGET'``, used in sweep paths such as
     ``projections[PFC->V1].scale``. ``plasticity`` makes the weights change during the run
-    (`neuroattn.spec.plasticity`); the rule acts on the effective weights ``scale * W``. Onto a
+    (`neuroattn.spec.plasticity`); the rule acts on the effective weights ``scale * W``, and
+    ``structural`` prunes and grows its synapses (`neuroattn.spec.structure`). Onto a
     spiking area, ``synapse`` says how a spike acts (`neuroattn.spec.neurons.Synapse`): a weight is
     then a jump in mV (current) or a conductance relative to the leak; from a rate area onto a
     spiking one, ``scale * W @ r`` is a Poisson rate in Hz.
@@ -36,7 +38,13 @@ class Projection(SpecModel):
     mode: Literal["bias", "gain"] = "bias"
     delay: NonNegativeTime = 0.0
     plasticity: Optional[Plasticity] = None
+    structural: Optional[Structural] = None
     synapse: Synapse = Synapse()
+
+    @model_validator(mode="after")
+    def _structural(self):
+        check_structural(self.plasticity, self.structural)
+        return self
 
     @model_validator(mode="after")
     def _default_name(self):

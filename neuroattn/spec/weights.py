@@ -4,6 +4,7 @@
 - ``matrix``: an explicit matrix, any shape the connection needs;
 - ``gaussian``: a ring kernel over feature space, ``offset + amplitude*exp(-d(x_i, x_j)**2/(2 sigma**2))``,
   with ``d`` the (periodic, if the axis is) distance between the units' preferred features;
+- ``sparse``: only the listed synapses ``(post, pre, value)`` exist, all other weights are zero;
 - ``random``: seeded draws, ``normal(mean, std)`` or ``uniform(low, high)``, kept with probability
   ``density``. The seed belongs to the spec, so a model file always means the same network.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, Optional, Union
 
 import numpy as np
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 
 from neuroattn.spec.base import SpecModel
 
@@ -38,6 +39,7 @@ class Matrix(SpecModel):
 
     kind: Literal["matrix"] = "matrix"
     value: Annotated[list[list[float]], BeforeValidator(_as_nested_list)]
+    _array: Optional[np.ndarray] = PrivateAttr(default=None)
 
     @field_validator("value")
     @classmethod
@@ -53,7 +55,9 @@ class Matrix(SpecModel):
         return len(self.value), len(self.value[0])
 
     def matrix(self, x_post, x_pre, period=None) -> np.ndarray:
-        return np.array(self.value, dtype=float)
+        if self._array is None:  # the spec is immutable: convert the nested list once (seconds at N = 2,000)
+            self._array = np.array(self.value, dtype=float)
+        return self._array.copy()
 
 
 def feature_distance(x_post, x_pre, period: Optional[float]) -> np.ndarray:
@@ -107,6 +111,40 @@ class Random(SpecModel):
         return w
 
 
+class Sparse(SpecModel):
+    """Only the listed synapses exist: ``value[k]`` from pre unit ``pre[k]`` onto post unit ``post[k]``;
+    every other weight is zero (a trained network's pruned connection, `learned_spec`)."""
+
+    kind: Literal["sparse"] = "sparse"
+    shape: tuple[int, int]
+    post: list[int] = []
+    pre: list[int] = []
+    value: list[float] = []
+
+    @model_validator(mode="after")
+    def _entries(self):
+        if not len(self.post) == len(self.pre) == len(self.value):
+            raise ValueError(f"post, pre and value need one entry per synapse (got {len(self.post)}, "
+                             f"{len(self.pre)}, {len(self.value)})")
+        for name, bound in (("post", self.shape[0]), ("pre", self.shape[1])):
+            bad = [i for i in getattr(self, name) if not 0 <= i < bound]
+            if bad:
+                raise ValueError(f"{name}: indices must be 0..{bound - 1} for shape {list(self.shape)} (got {bad[0]})")
+        return self
+
+    @classmethod
+    def from_matrix(cls, w) -> "Sparse":
+        """The non-zero entries of `w`."""
+        w = np.asarray(w, float)
+        post, pre = np.nonzero(w)
+        return cls(shape=w.shape, post=post.tolist(), pre=pre.tolist(), value=w[post, pre].tolist())
+
+    def matrix(self, x_post, x_pre, period=None) -> np.ndarray:
+        w = np.zeros(self.shape)
+        w[self.post, self.pre] = self.value
+        return w
+
+
 def _shorthand(value):
     if isinstance(value, np.ndarray) or (isinstance(value, list) and value and isinstance(value[0], (list, np.ndarray))):
         return {"kind": "matrix", "value": _as_nested_list(value)}
@@ -116,5 +154,5 @@ def _shorthand(value):
 
 
 #: A weight-pattern field: a tagged union on ``kind``; a number means uniform, a nested list a matrix.
-WeightPattern = Annotated[Union[Uniform, Matrix, Gaussian, Random], Field(discriminator="kind"),
+WeightPattern = Annotated[Union[Uniform, Matrix, Gaussian, Random, Sparse], Field(discriminator="kind"),
                           BeforeValidator(_shorthand)]

@@ -2,7 +2,7 @@
 
 .. code-block:: yaml
 
-    model: ../models/seed_competition.yaml     # relative to this file
+    model: seed_competition                    # a shipped model, or a file relative to this one
     space:
       grid:
         areas.V1.competition.beta: {linspace: [0, 4, 200]}
@@ -17,6 +17,18 @@
       areas: [V1]                               # metric areas (default all)
     backend: batched                            # or processes, dask
     chunk_size: 50
+
+Paired conditions are a zip (or a table) that names its axis, one axis however many paths it sets:
+
+.. code-block:: yaml
+
+    space:
+      product:
+        - grid:
+            projections[C->V1].scale: [0.5, 1, 2]
+        - zip:
+            stimuli[1].amplitude: [[1, 0], [0, 1]]
+          name: cue
 """
 from __future__ import annotations
 
@@ -57,7 +69,7 @@ class SweepConfig(SpecModel):
 
 def load_sweep(path, *, trust_scheduler: bool = False) -> tuple[Any, Any, dict]:
     """(spec, space, keyword arguments for `neuroattn.sweep`) from a sweep file."""
-    from neuroattn.spec import load_spec
+    from neuroattn.spec import bundled_models, load_spec
     from neuroattn.sweeps.space import from_config
 
     from neuroattn.spec.yamlio import read_text, read_yaml
@@ -79,8 +91,11 @@ def load_sweep(path, *, trust_scheduler: bool = False) -> tuple[Any, Any, dict]:
     model = Path(config.model)
     if not model.is_absolute():
         model = path.parent / model
-    if not model.is_file():
-        raise SweepError(f"sweep file {str(path)!r}: model: no such file {str(model)!r}")
+    if not model.is_file() and config.model in bundled_models():
+        model = config.model  # a model shipped with neuroattn, by name
+    elif not model.is_file():
+        raise SweepError(f"sweep file {str(path)!r}: model: no such file {str(model)!r} and no shipped "
+                         f"model of that name (shipped: {', '.join(bundled_models())})")
     spec = load_spec(model)
     space = from_config(config.space)
     rec = config.record

@@ -12,7 +12,7 @@ import json
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import xarray as xr
@@ -21,31 +21,61 @@ from neuroattn.exceptions import DivergenceWarning, SweepError
 from neuroattn.spec import NetworkSpec
 from neuroattn.sweeps.paths import apply_to_spec
 
+@dataclass(frozen=True)
+class Metric:
+    """A per-point metric a sweep can store per area: how to compute it and how to describe it."""
+
+    compute: Callable  # (result, area) -> DataArray over point
+    units: str  # "r" for the units of the rates
+    long_name: str  # with {area}
+    dtype: type = np.float64
+    fill: object = np.nan
+    needs_traces: bool = False
+    flags: bool = False  # categorical codes (CF flag_values / flag_meanings)
+
+    def attrs(self, area: str, rate_units: str = "1") -> dict:
+        if self.flags:
+            from neuroattn.analysis import regime_attrs
+
+            return regime_attrs(area)
+        return {"units": rate_units if self.units == "r" else self.units, "long_name": self.long_name.format(area=area)}
+
+
+def _analysis():
+    from neuroattn import analysis
+
+    return analysis
+
+
 #: Per-point metrics a sweep can store, each computed per area from `neuroattn.analysis`.
-METRICS = ("wta_index", "winner", "regime", "selection_latency", "mean_rate", "max_rate")
+METRICS = {
+    "wta_index": Metric(lambda res, a: _analysis().wta_index(res, a), "1",
+                        "share of {area}'s activity held by its most active unit"),
+    "winner": Metric(lambda res, a: _analysis().winner(res, a), "1",
+                     "index of {area}'s most active unit (-1: all silent)", np.int64, -1),
+    "regime": Metric(lambda res, a: _analysis().regime_codes(_analysis().classify_regime(res, a)), "1",
+                     "dynamical regime of {area}", np.int8, -1, needs_traces=True, flags=True),
+    "selection_latency": Metric(lambda res, a: _analysis().selection_latency(res, a), "s",
+                                "time until {area}'s winner leads for good", needs_traces=True),
+    "mean_rate": Metric(lambda res, a: _analysis().area_rates(res, a).mean("unit"), "r",
+                        "mean rate of {area} at the end of the run"),
+    "max_rate": Metric(lambda res, a: _analysis().area_rates(res, a).max("unit"), "r",
+                       "largest rate of {area} at the end of the run"),
+}
 #: Metrics that need rate traces; a sweep records them internally when no traces are stored.
-NEEDS_TRACES = ("selection_latency", "regime")
+NEEDS_TRACES = tuple(name for name, m in METRICS.items() if m.needs_traces)
 #: Samples of the internal traces used by those metrics, over the whole run.
 METRIC_SAMPLES = 200
 
 
 def metric_values(result: xr.Dataset, name: str, area: str) -> xr.DataArray:
-    """One per-point metric of `area` (see `METRICS`) from a batch result."""
-    from neuroattn import analysis
-
-    if name == "wta_index":
-        return analysis.wta_index(result, area)
-    if name == "winner":
-        return analysis.winner(result, area)
-    if name == "regime":
-        return analysis.regime_codes(analysis.classify_regime(result, area))
-    if name == "selection_latency":
-        return analysis.selection_latency(result, area)
-    if name == "mean_rate":
-        return analysis.area_rates(result, area).mean("unit")
-    if name == "max_rate":
-        return analysis.area_rates(result, area).max("unit")
-    raise SweepError(f"metrics: unknown metric {name!r} (known: {', '.join(METRICS)})")
+    """One per-point metric of `area` (see `METRICS`) from a batch result, with its attributes."""
+    if name not in METRICS:
+        raise SweepError(f"metrics: unknown metric {name!r} (known: {', '.join(METRICS)})")
+    metric = METRICS[name]
+    rate_units = result["r_final"].attrs.get("units", "1") if "r_final" in result else "1"
+    values = metric.compute(result, area)
+    return values.assign_attrs(metric.attrs(area, rate_units))
 
 
 @dataclass
@@ -127,7 +157,8 @@ class SweepPlan:
 
         sl = self.chunk_slice(index)
         ks = list(range(sl.start, sl.stop))
-        internal = self.record_every is None and any(m in NEEDS_TRACES for m in self.metrics)
+        needs = any(m in NEEDS_TRACES for m in self.metrics)
+        internal = needs and (self.record_every is None or not {"r", "I"} <= set(self.variables))
         every = self.record_every or (max(1, self.n_steps // METRIC_SAMPLES) if internal else None)
         record = tuple(dict.fromkeys(self.variables + (("r", "I") if internal else ())))
         if self.summary is not None and self.summary.record and not self.record_every:
@@ -165,4 +196,4 @@ class SweepPlan:
                               and not c.startswith(("post_", "pre_"))])
 
 
-__all__ = ["SweepPlan", "METRICS", "metric_values"]
+__all__ = ["SweepPlan", "Metric", "METRICS", "metric_values"]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any, Mapping, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -95,9 +95,14 @@ class Grid(Space):
 
 
 class Zip(Space):
-    """Aligned value lists: point k takes the k-th value of every path."""
+    """Aligned value lists: point k takes the k-th value of every path.
 
-    def __init__(self, columns: Mapping[str, Sequence]):
+    A zip is one axis of the sweep, however many paths it sets: `unstack` lays it out as one dim,
+    named `name` (default: the path when there is one, else ``'condition'``), with every path as a
+    coordinate along it. That is the shape of paired conditions (cued / uncued, single / pair).
+    """
+
+    def __init__(self, columns: Mapping[str, Sequence], name: Optional[str] = None):
         if not columns:
             raise SweepError("space: zip needs at least one path")
         self._columns = {str(p): _values(p, v) for p, v in columns.items()}
@@ -105,22 +110,26 @@ class Zip(Space):
         if len(set(lengths.values())) > 1:
             raise SweepError("space: zip needs lists of one length (got "
                              + ", ".join(f"{p}: {n}" for p, n in lengths.items()) + ")")
+        if name is not None and (not isinstance(name, str) or not name or name in self._columns):
+            raise SweepError(f"space: name: must be a new, non-empty axis name (got {name!r})")
+        self.name = name
 
     def columns(self) -> dict[str, list]:
         return {p: list(v) for p, v in self._columns.items()}
 
     def describe(self) -> dict:
-        return {"zip": self._columns}
+        return {"zip": self._columns, **({"name": self.name} if self.name else {})}
 
 
 class Table(Zip):
     """Explicit points: a list of ``{path: value}`` rows, a dict of columns, or a pandas DataFrame."""
 
-    def __init__(self, rows: Union[Sequence[Mapping[str, Any]], Mapping[str, Sequence], Any]):
+    def __init__(self, rows: Union[Sequence[Mapping[str, Any]], Mapping[str, Sequence], Any],
+                 name: Optional[str] = None):
         if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # a DataFrame
             rows = rows.to_dict(orient="list")
         if isinstance(rows, Mapping):
-            super().__init__(rows)
+            super().__init__(rows, name)
             return
         rows = list(rows)
         if not rows:
@@ -129,10 +138,10 @@ class Table(Zip):
         for k, row in enumerate(rows):
             if set(row) != set(keys):
                 raise SweepError(f"space: table row {k} sets {sorted(row)}, row 0 sets {sorted(keys)}")
-        super().__init__({p: [row[p] for row in rows] for p in keys})
+        super().__init__({p: [row[p] for row in rows] for p in keys}, name)
 
     def describe(self) -> dict:
-        return {"table": self._columns}
+        return {"table": self._columns, **({"name": self.name} if self.name else {})}
 
 
 class Sample(Space):
@@ -238,11 +247,18 @@ def as_space(space) -> Space:
 
 def from_config(config: Mapping[str, Any]) -> Space:
     """A space from its YAML form: ``{grid: {...}}``, ``{zip: ...}``, ``{table: [...]}``,
-    ``{sample: {ranges, n, seed, method, log}}`` or ``{product: [...]}``.
+    ``{sample: {ranges, n, seed, method, log}}`` or ``{product: [...]}``; a zip or a table may name
+    its axis beside it (``{zip: {...}, name: cue}``).
 
     Value lists may be written as lists or as ``{linspace: [start, stop, num]}``,
     ``{logspace: [start, stop, num]}`` (exponents, base 10) or ``{arange: [start, stop, step]}``.
     """
+    name = None
+    if isinstance(config, Mapping) and "name" in config and len(config) == 2:
+        config = dict(config)
+        name = config.pop("name")
+        if next(iter(config)) not in ("zip", "table"):
+            raise SweepError("space: name: only a zip or a table is one named axis")
     if not isinstance(config, Mapping) or len(config) != 1:
         raise SweepError("space: write exactly one of grid:, zip:, table:, sample: or product: "
                          f"(got {list(config) if isinstance(config, Mapping) else config!r})")
@@ -251,9 +267,9 @@ def from_config(config: Mapping[str, Any]) -> Space:
         if not isinstance(body, Mapping):
             raise SweepError(f"space.{kind}: give a mapping of path -> values")
         cols = {p: expand_values(p, v) for p, v in body.items()}
-        return Grid(cols) if kind == "grid" else Zip(cols)
+        return Grid(cols) if kind == "grid" else Zip(cols, name)
     if kind == "table":
-        return Table(body)
+        return Table(body, name)
     if kind == "sample":
         if not isinstance(body, Mapping) or "ranges" not in body or "n" not in body:
             raise SweepError("space.sample: needs ranges: {path: [low, high]} and n:")
@@ -293,10 +309,39 @@ def expand_values(path: str, spec) -> list:
     return _values(path, spec)
 
 
+def axes(description: Mapping) -> list[tuple[str, list[str], int]]:
+    """The axes of a space from its `describe()`: ``(dim, paths, size)``, slowest first.
+
+    A grid gives one axis per path; a zip, a table or a sample one axis for all its paths (named by
+    its ``name``, its single path, or ``'condition'`` / ``'sample'``); a product the axes of its
+    factors in order.
+    """
+    kind = next((k for k in description if k in ("grid", "zip", "table", "sample", "product")), None)
+    body, name = description.get(kind), description.get("name")
+    if kind == "grid":
+        return [(p, [p], len(v)) for p, v in body.items()]
+    if kind in ("zip", "table"):
+        paths = list(body)
+        return [(name or (paths[0] if len(paths) == 1 else "condition"), paths, len(body[paths[0]]))]
+    if kind == "sample":
+        return [("sample", list(body["ranges"]), int(body["n"]))]
+    if kind == "product":
+        out, seen = [], set()
+        for part in body:
+            for dim, paths, size in axes(part):
+                unique, k = dim, 1
+                while unique in seen:
+                    unique, k = f"{dim}_{k}", k + 1
+                seen.add(unique)
+                out.append((unique, paths, size))
+        return out
+    raise SweepError(f"space: unknown kind {kind!r} in the sweep's description")
+
+
 def describe_json(description: dict) -> str:
     """A canonical JSON text of a space's `describe()` (for provenance and the store's identity)."""
     return json.dumps(description, sort_keys=True, default=str)
 
 
 __all__ = ["Space", "Grid", "Zip", "Table", "Sample", "Product", "as_space", "from_config",
-           "expand_values"]
+           "expand_values", "axes"]

@@ -47,31 +47,35 @@ def template(plan: SweepPlan, spec, attrs: dict) -> tuple[xr.Dataset, dict]:
     import dask.array as da
 
     from neuroattn.engine import recordable
+    from neuroattn.results.attrs import SWEEP_VARS, path_attrs
     from neuroattn.results.dataset import unit_coords
+    from neuroattn.sweeps.plan import METRICS
 
     K, N = plan.n_points, spec.n_units
+    described = recordable(spec)
     coords = dict(unit_coords(spec))
-    coords["point"] = ("point", np.arange(K))
-    coords["seed"] = ("point", np.asarray(plan.seeds, np.int64))
+    coords["point"] = ("point", np.arange(K), SWEEP_VARS["point"])
+    coords["seed"] = ("point", np.asarray(plan.seeds, np.int64), SWEEP_VARS["seed"])
+    coords["chunk"] = ("chunk", np.arange(plan.n_chunks), SWEEP_VARS["chunk"])
     for path, values in plan.columns.items():
-        coords[path] = ("point", _coordinate(values))
+        coords[path] = ("point", _coordinate(values), path_attrs(plan.base, path, values))
     times = plan.trace_times
     data, encoding = {}, {}
     c = plan.chunk_size
     if times is not None:
-        coords["time"] = ("time", times, {"units": "s"})
+        coords["time"] = ("time", times, SWEEP_VARS["time"])
         T = len(times)
         pc = _point_chunk(c, T * N * 8)
         tc = T if pc * T * N * 8 <= CHUNK_BYTES else max(1, CHUNK_BYTES // (N * 8))
-        described = recordable(spec)
         for var in plan.variables:
             units, name = described[var]
             data[var] = (("point", "time", "unit"), da.full((K, T, N), np.nan, chunks=(pc, tc, N)),
                          {"units": units, "long_name": name})
             encoding[var] = {"chunks": (pc, tc, N)}
     if plan.final:
-        for var in ("u_final", "r_final"):
-            data[var] = (("point", "unit"), da.full((K, N), np.nan, chunks=(c, N)))
+        for var, traced, name in (("u_final", "u", "state"), ("r_final", "r", "rate")):
+            data[var] = (("point", "unit"), da.full((K, N), np.nan, chunks=(c, N)),
+                         {"units": described[traced][0], "long_name": f"{name} at the end of the run"})
             encoding[var] = {"chunks": (c, N)}
     for var, (dims, shape, long_name) in spec.learned_variables().items():
         for dim, size in zip(dims, shape):
@@ -79,13 +83,13 @@ def template(plan: SweepPlan, spec, attrs: dict) -> tuple[xr.Dataset, dict]:
         data[var] = (("point",) + dims, da.full((K,) + shape, np.nan, chunks=(c,) + shape),
                      {"units": "1", "long_name": long_name})
         encoding[var] = {"chunks": (c,) + shape}
-    data["diverged"] = (("point",), da.zeros(K, dtype=bool, chunks=c))
+    data["diverged"] = (("point",), da.zeros(K, dtype=bool, chunks=c), SWEEP_VARS["diverged"])
     encoding["diverged"] = {"chunks": (c,)}
     for name in plan.metrics:
+        metric = METRICS[name]
         for area in plan.metric_areas:
-            dtype = {"winner": np.int64, "regime": np.int8}.get(name, np.float64)
-            fill = -1 if np.issubdtype(dtype, np.integer) else np.nan
-            data[f"{name}_{area}"] = (("point",), da.full(K, fill, dtype=dtype, chunks=c))
+            data[f"{name}_{area}"] = (("point",), da.full(K, metric.fill, dtype=metric.dtype, chunks=c),
+                                      metric.attrs(area, described["r"][0]))
             encoding[f"{name}_{area}"] = {"chunks": (c,)}
     if plan.summary is not None:
         for name, (extra, dtype, fill, var_attrs) in plan.summary.variables(spec).items():
@@ -94,7 +98,7 @@ def template(plan: SweepPlan, spec, attrs: dict) -> tuple[xr.Dataset, dict]:
                 coords.setdefault(dim, (dim, np.arange(size)))
             data[name] = (dims, da.full(shape, fill, dtype=dtype, chunks=(c,) + shape[1:]), dict(var_attrs))
             encoding[name] = {"chunks": (c,) + shape[1:]}
-    data["chunk_done"] = (("chunk",), da.zeros(plan.n_chunks, dtype=bool, chunks=1))
+    data["chunk_done"] = (("chunk",), da.zeros(plan.n_chunks, dtype=bool, chunks=1), SWEEP_VARS["chunk_done"])
     encoding["chunk_done"] = {"chunks": (1,)}
     return xr.Dataset(data, coords=coords, attrs=attrs), encoding
 
@@ -287,20 +291,52 @@ def metrics_table(ds: xr.Dataset):
 
 
 def unstack(ds: xr.Dataset) -> xr.Dataset:
-    """A sweep along ``point`` laid out by its swept axes (one dim per path, plus ``seed`` when it
-    varies); meant for grids, where every combination exists.
+    """A sweep along ``point`` laid out by the axes of its space: one dim per grid path, one dim per zip
+    (or table, or sample) with its paths as coordinates along it, and ``seed`` when it varies.
+
+    A zip of paired conditions stays one axis (no mostly-NaN hypercube over its paths).
 
     Examples
     --------
     >>> grid = unstack(open_sweep("weight_sweep.zarr"))                 # doctest: +SKIP
     >>> grid.wta_index_V1.plot(x="areas.V1.competition.beta")            # doctest: +SKIP
+    >>> paired = unstack(na.sweep(spec, Grid({...}) * Zip({...}, name="cue"), "1 s"))  # doctest: +SKIP
+    >>> paired.r_final.sel(cue=0)                                         # doctest: +SKIP
     """
-    paths = json.loads(ds.attrs.get("swept_paths", "[]"))
-    if not paths:
-        raise SweepError("unstack: the dataset names no swept paths (attrs['swept_paths']); is it a sweep?")
-    index = paths + (["seed"] if "seed" in ds.coords and np.unique(ds.seed.values).size > 1 else [])
+    import pandas as pd
+
+    from neuroattn.sweeps.space import axes
+
+    if "space" not in ds.attrs or "point" not in ds.dims:
+        raise SweepError("unstack: give a sweep along 'point' (its attrs['space'] describes the axes)")
+    layout = axes(json.loads(ds.attrs["space"]))
+    seeds = np.asarray(ds["seed"].values) if "seed" in ds.coords else np.zeros(ds.sizes["point"], int)
+    n_seeds = len(json.loads(ds.attrs.get("seeds", "[0]")))
+    sizes = [size for _, _, size in layout]
+    if int(np.prod(sizes)) * n_seeds != ds.sizes["point"]:
+        raise SweepError(f"unstack: the space has {int(np.prod(sizes))} x {n_seeds} points but the sweep "
+                         f"{ds.sizes['point']}")
+    k = np.arange(ds.sizes["point"])
+    index = np.unravel_index(k // n_seeds, sizes) if sizes else ()
+    levels = {dim: idx for (dim, _, _), idx in zip(layout, index)}
+    if n_seeds > 1:
+        levels["seed"] = seeds
     out = ds.drop_vars("chunk_done", errors="ignore").drop_dims("chunk", errors="ignore")
-    return out.set_index(point=index).unstack("point")
+    point_coords = [c for c in out.coords if out[c].dims == ("point",)]
+    described = {c: out[c] for c in point_coords}
+    out = out.drop_vars(point_coords)
+    multi = pd.MultiIndex.from_arrays(list(levels.values()), names=list(levels))
+    out = out.assign_coords(xr.Coordinates.from_pandas_multiindex(multi, "point")).unstack("point")
+    for (dim, paths, size), idx in zip(layout, index):
+        at = np.array([np.flatnonzero(idx == j)[0] for j in range(size)])  # one point of each row
+        if paths == [dim]:  # a grid path: its values are the axis
+            out = out.assign_coords({dim: (dim, described[dim].values[at], described[dim].attrs)})
+        else:
+            out = out.assign_coords({dim: (dim, np.arange(size), {"units": "1", "long_name": dim})})
+            out = out.assign_coords({p: (dim, described[p].values[at], described[p].attrs) for p in paths})
+    if "seed" in out.dims:
+        out["seed"].attrs.update(described["seed"].attrs)
+    return out.transpose(*levels, ...)
 
 
 def export_netcdf(ds: xr.Dataset, path) -> Path:

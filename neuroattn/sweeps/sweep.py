@@ -265,9 +265,12 @@ def _in_memory(spec, plan: SweepPlan, chunks, attrs) -> xr.Dataset:
 
     layout, _ = template(plan, spec, attrs)
     data = concat_chunks(chunks)
-    out = data.assign_coords({c: layout[c] for c in layout.coords if c not in ("time",)})
+    out = data.assign_coords({c: layout[c] for c in layout.coords if c not in ("time", "chunk")})
     if "time" in layout.coords:
         out = out.assign_coords(time=layout["time"])
+    for var in out.data_vars:
+        if var in layout:
+            out[var].attrs = {**out[var].attrs, **layout[var].attrs}
     out.attrs = dict(attrs)
     return out
 

@@ -123,7 +123,7 @@ def test_salience_capture_beats_a_weak_cue_not_a_strong_one():
     assert np.all(rates(res, "amygdala", D, "weak cue") > 5 * rates(res, "amygdala", D, "weak cue, no value"))
 
 
-def test_traces_shade_cues_in_every_panel_and_stimuli_in_their_area(tmp_path, selective):
+def test_traces_mark_cues_and_stimuli_only_in_the_area_they_drive(tmp_path, selective):
     from matplotlib.colors import to_rgb
 
     from neuroattn.plotting import traces
@@ -137,8 +137,13 @@ def test_traces_shade_cues_in_every_panel_and_stimuli_in_their_area(tmp_path, se
         return sum(np.allclose(p.get_facecolor()[:3], to_rgb(colour)) for p in ax.patches)
 
     v1, pfc = fig.axes
-    assert shaded(v1, CUE_COLOUR) == shaded(pfc, CUE_COLOUR) == 1  # cue A only; the absent cue B is not shaded
-    assert shaded(v1, STIMULUS_COLOUR) == 2 and shaded(pfc, STIMULUS_COLOUR) == 0
+    assert shaded(v1, CUE_COLOUR) == 0 and shaded(pfc, CUE_COLOUR) == 1  # cue A only; the absent cue B is not marked
+    assert shaded(v1, STIMULUS_COLOUR) == 1 and shaded(pfc, STIMULUS_COLOUR) == 0  # both stimuli share one epoch
+    for ax in (v1, pfc):  # a band along the top of the panel (axes coordinates), above every trace
+        low, high = ax.get_ylim()
+        for patch in ax.patches:
+            assert patch.get_y() >= 0.9 and patch.get_y() + patch.get_height() == pytest.approx(1.0)
+            assert max(line.get_ydata().max() for line in ax.lines) <= low + patch.get_y() * (high - low)
     assert len(v1.lines) == 8  # one line per unit
 
 

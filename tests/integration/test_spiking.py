@@ -150,3 +150,32 @@ def test_patterns_on_a_spiking_area_are_poisson_rates_in_turn():
         rates = [np.sum(shown & (unit < 10)) / (10 * 0.5), np.sum(shown & (unit >= 10)) / (10 * 0.5)]
         for rate, expected in zip(rates, (first, second)):
             assert abs(rate - expected) <= 4 * np.sqrt(expected / 5.0) + 1e-9  # four standard errors; 0 is 0
+
+
+def _wta(inhibition, weights=1.0):
+    return na.load_spec({"name": "wta", "areas": {"E": {
+        **lif_area(4, inhibition=inhibition), "competition": {"model": "lateral", "alpha": 0.0, "beta": 1.0,
+                                                               "weights": weights}}},
+        "stimuli": [{"area": "E", "amplitude": [12000.0, 10000.0, 10000.0, 10000.0]}]})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_shared_inhibitory_pool_selects_the_stronger_input_as_direct_inhibition_does(seed):
+    """Dale's law: the neurons only excite (the pool and themselves); the pool inhibits. Its mean
+    inhibition is the direct circuit's, so the winner fires about as much and the others far less."""
+    rates = {}
+    for inhibition in ("direct", "pool"):
+        res = na.simulate(_wta(inhibition), "2 s", record_every=None, seed=seed, progress=False)
+        late = res.spike_time.values > 0.5
+        rates[inhibition] = np.bincount(res.spike_unit.values[late], minlength=4) / 1.5
+    assert rates["pool"][0] > 2.5 * rates["pool"][1:].max()  # seeds 0-8: 3.1 to 8.5 times
+    # the others are not silenced completely (the pool's inhibition fluctuates less than the winner's
+    # direct volleys), and their residual firing inhibits the winner a little
+    assert 0.6 * rates["direct"][0] < rates["pool"][0] < 1.1 * rates["direct"][0]  # seeds 0-8: 0.69 to 0.97
+
+
+def test_a_pool_needs_uniform_inhibition():
+    bumpy = {"kind": "gaussian", "amplitude": 1.0, "sigma": 0.2}
+    spec = _wta("pool", bumpy).replace({"areas.E.features": {"name": "x"}})
+    with pytest.raises(na.BuildError, match=r"^areas\.E\.neuron\.inhibition: a pool gives every neuron the same"):
+        na.simulate(spec, "10 ms", progress=False)

@@ -50,3 +50,18 @@ def test_bounds_and_a_zero_gate():
 def test_rate_rules_between_spiking_areas_are_refused():
     with pytest.raises(na.SpecError, match=r"projections\[0\]\.plasticity: rule 'hebb' acts on rates"):
         pairing(5.0, {"rule": "hebb", "rate": 1.0})
+
+
+def test_stdp_weight_snapshots_step_once_at_the_pairing():
+    """Snapshots every 10 ms: the start weight until the post spike (pre at 50 ms, post 10 ms later),
+    the learned weight from the next snapshot on, the last snapshot equal to the final weight when
+    nothing spikes after it."""
+    res = na.simulate(pairing(10.0), "200 ms", record_every=None, record_weights_every="10 ms", seed=0,
+                      progress=False)
+    trace = res.w_pre_to_post.values[:, 0, 0]
+    times = res.weight_time.values
+    np.testing.assert_allclose(times, np.arange(20) * 0.010, atol=1e-12)
+    post = res.spike_time.values[res.spike_area.values == "post"][0]
+    assert np.all(trace[times <= post] == 0.5)
+    np.testing.assert_array_equal(trace[times > post + 1e-4], res.w_pre_to_post_final.values[0, 0])
+    assert res.w_pre_to_post.attrs["units"] == "1"
