@@ -237,11 +237,13 @@ class _Evaluator:
         return ds.assign_coords(coords)
 
     def _trials(self, ds: xr.Dataset, s: int) -> pd.DataFrame:
-        sel = ds.isel(point=np.flatnonzero(ds.candidate.values == s))
-        frame = pd.DataFrame({"condition": sel.condition.values, "trial": sel.trial.values,
-                              "diverged": sel.diverged.values})
+        """Candidate `s`'s trials, one row each (its points are contiguous: candidate-major order)."""
+        per = self.n_conditions * len(self.seeds)
+        rows = slice(s * per, (s + 1) * per)
+        frame = pd.DataFrame({"condition": ds.condition.values[rows], "trial": ds.trial.values[rows],
+                              "diverged": ds.diverged.values[rows]})
         for name in getattr(self.objective, "variables", lambda spec: {})(self.spec):
-            values = sel[name].values
+            values = ds[name].values[rows]
             frame[name] = list(values) if values.ndim > 1 else values
         frame.attrs["table"] = self.table
         return frame

@@ -134,10 +134,9 @@ class Dynamics(SpecModel):
                 raise ValueError(f"equations: {name!r} is already defined (built in, or a parameter)")
         known = BUILT_IN_NAMES + tuple(defined) + tuple(self.parameters)
         for ln in lines:
-            try:
-                to_sympy(ln.expr, known)
-            except ValueError as err:
-                raise ValueError(f"equations: the right-hand side of {ln.name!r} {err}") from None
+            problem = _expression_problem(ln.expr, known)
+            if problem is not None:
+                raise ValueError(f"equations: the right-hand side of {ln.name!r} {problem}")
         uses_rec = any(re.search(r"\brec\b", ln.expr) for ln in lines)
         if uses_rec and self.weights is None:
             raise ValueError("equations use rec (the recurrent sum) but no weights are given")
@@ -225,6 +224,17 @@ def _competition_dynamics(area, cache: MatrixCache) -> AreaDynamics:
 
     return AreaDynamics(f"du/dt = (-u + {comp.equation})/tau : 1", constants, units, derived["rec"],
                         timescale=tau, rhs=rhs, partials=partials)
+
+
+@functools.lru_cache(maxsize=256)
+def _expression_problem(expr: str, names: tuple[str, ...]):
+    """Why `expr` is not an expression in `names` (None if it is). Cached: sweeps and fits rebuild the
+    same dynamics for every point, and reading an expression into sympy is the costly part."""
+    try:
+        to_sympy(expr, names)
+    except ValueError as err:
+        return str(err)
+    return None
 
 
 @functools.lru_cache(maxsize=64)
