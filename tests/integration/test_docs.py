@@ -25,7 +25,8 @@ def test_the_docs_build_without_warnings(tmp_path):
     assert {f"notebooks/{p.stem}.html" for p in NOTEBOOKS.glob("*.ipynb")} <= pages
     api = (out / "api.html").read_text()
     for name in ("neuroattn.simulate", "neuroattn.spec.load_spec", "neuroattn.sweeps.sweep",
-                 "neuroattn.analysis.fixed_points", "neuroattn.plotting.traces", "neuroattn.plotting.heatmap"):
+                 "neuroattn.analysis.fixed_points", "neuroattn.plotting.traces", "neuroattn.plotting.heatmap",
+                 "neuroattn.fit", "neuroattn.analysis.bifurcation", "neuroattn.models.spiking_form"):
         assert f'id="{name}"' in api, name
     assert "Parameters" in api and (out / "_static" / "hierarchy_trial.png").is_file()
     assert "math" in (out / "model.html").read_text()  # the equations, typeset

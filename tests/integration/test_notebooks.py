@@ -17,7 +17,7 @@ def test_the_notebooks_are_there_and_stored_without_outputs():
 
     assert [p.stem for p in NOTEBOOK_FILES] == ["01_quickstart", "02_beta_sweep_and_bifurcation",
                                                "03_feedback_and_paradigms", "04_plasticity", "05_spiking",
-                                               "06_attention_as_softmax"]
+                                               "06_attention_as_softmax", "07_fitting"]
     for path in NOTEBOOK_FILES:
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)
