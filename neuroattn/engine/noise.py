@@ -7,7 +7,7 @@ the whole trajectory at once. Both give identical values.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -30,9 +30,12 @@ class OUProcess:
         Stationary standard deviation and time constant (seconds).
     dt : float
         Step in seconds.
+    n_steps : int, optional
+        Steps of the run, if known: no more normals are drawn than it needs.
     """
 
-    def __init__(self, seeds: Sequence[int], stimulus: int, sigma: np.ndarray, tau: np.ndarray, dt: float):
+    def __init__(self, seeds: Sequence[int], stimulus: int, sigma: np.ndarray, tau: np.ndarray, dt: float,
+                 n_steps: Optional[int] = None):
         self._rngs = [np.random.default_rng(np.random.SeedSequence(int(s), spawn_key=(stimulus,)))
                       for s in seeds]
         self.n = sigma.shape[1]
@@ -41,10 +44,14 @@ class OUProcess:
         self.value = np.zeros(sigma.size)
         self._block = np.empty((0, sigma.size))
         self._pos = 0
+        # a run of n steps uses n - 1 draws: a shorter run draws no more (a generator's stream does not
+        # depend on how it is cut into blocks, so the numbers are the same)
+        self._block_steps = BLOCK if n_steps is None else int(min(BLOCK, max(n_steps - 1, 1)))
 
     def _normals(self) -> np.ndarray:
         if self._pos == len(self._block):
-            self._block = np.concatenate([rng.standard_normal((BLOCK, self.n)) for rng in self._rngs], axis=1)
+            self._block = np.concatenate([rng.standard_normal((self._block_steps, self.n)) for rng in self._rngs],
+                                         axis=1)
             self._pos = 0
         xi = self._block[self._pos]
         self._pos += 1
