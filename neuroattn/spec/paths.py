@@ -117,13 +117,13 @@ def _is_model_container(value) -> bool:
     return isinstance(value, dict) and bool(value) and isinstance(next(iter(value.values())), BaseModel)
 
 
-def _rebuild(model: BaseModel, field: str, value) -> BaseModel:
-    """`model` with `field` set to `value`, validated; validated sub-models are reused, not re-checked."""
-    kept = {f: getattr(model, f) for f in type(model).model_fields if f != field
+def _rebuild(model: BaseModel, changes: Mapping[str, Any]) -> BaseModel:
+    """`model` with its fields `changes` set, validated; validated sub-models are reused, not re-checked."""
+    kept = {f: getattr(model, f) for f in type(model).model_fields if f not in changes
             and _is_model_container(getattr(model, f))}
-    data = model.model_dump(mode="json", include=set(type(model).model_fields) - set(kept) - {field})
+    data = model.model_dump(mode="json", include=set(type(model).model_fields) - set(kept) - set(changes))
     data.update(kept)
-    data[field] = value
+    data.update(changes)
     return type(model)(**data)
 
 
@@ -131,25 +131,42 @@ class _Fallback(Exception):
     """The path leaves the spec's models (into a plain list); use the plain-data route."""
 
 
-def _set_in(node, tokens: list, value):
-    token, rest = tokens[0], tokens[1:]
+def _set_in(node, paths: list):
+    """`node` with every ``(tokens, value)`` of `paths` set; each model on the paths is rebuilt once."""
+    groups: dict = {}
+    for tokens, value in paths:
+        groups.setdefault(tokens[0], []).append((tokens[1:], value))
+    changes = {}
+    for token, below in groups.items():
+        if any(not rest for rest, _ in below) and len(below) > 1:
+            raise _Fallback  # a value and a value inside it, or the same path twice: in order, below
+        changes[token] = below[0][1] if not below[0][0] else None
     if isinstance(node, BaseModel):
-        if not isinstance(token, str) or token.startswith("[") or token not in type(node).model_fields:
+        if any(not isinstance(t, str) or t.startswith("[") or t not in type(node).model_fields for t in groups):
             raise _Fallback
-        return _rebuild(node, token, value if not rest else _set_in(getattr(node, token), rest, value))
+        for token, below in groups.items():
+            if below[0][0]:
+                changes[token] = _set_in(getattr(node, token), below)
+        return _rebuild(node, changes)
     if isinstance(node, dict):
-        if token not in node:
+        if any(t not in node for t in groups):
             raise _Fallback
-        return {**node, token: value if not rest else _set_in(node[token], rest, value)}
+        for token, below in groups.items():
+            if below[0][0]:
+                changes[token] = _set_in(node[token], below)
+        return {**node, **changes}
     if isinstance(node, list) and node and isinstance(node[0], BaseModel):
-        if isinstance(token, int):
-            index = token
-        else:
-            index = next((k for k, item in enumerate(node) if getattr(item, "name", None) == token[1:-1]), None)
-        if index is None or not -len(node) <= index < len(node):
-            raise _Fallback
         out = list(node)
-        out[index] = value if not rest else _set_in(node[index], rest, value)
+        seen = set()
+        for token, below in groups.items():
+            if isinstance(token, int):
+                index = token
+            else:
+                index = next((k for k, item in enumerate(node) if getattr(item, "name", None) == token[1:-1]), None)
+            if index is None or not -len(node) <= index < len(node) or index % len(node) in seen:
+                raise _Fallback
+            seen.add(index % len(node))
+            out[index] = below[0][1] if not below[0][0] else _set_in(node[index], below)
         return out
     raise _Fallback
 
@@ -169,10 +186,15 @@ def set_paths(model: BaseModel, values: Mapping[str, Any], data: Optional[Mappin
     """
     if not values:
         return model
+    paths = [(parse_path(path), value) for path, value in values.items()]
     try:
+        return _set_in(model, paths)
+    except _Fallback:
+        pass
+    try:  # one path at a time (a value and a value inside it, given together, apply in order)
         out = model
-        for path, value in values.items():
-            out = _set_in(out, parse_path(path), value)
+        for tokens, value in paths:
+            out = _set_in(out, [(tokens, value)])
         return out
     except _Fallback:
         plain = set_values(spec_data(model) if data is None else data, values)
