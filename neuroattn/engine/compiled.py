@@ -26,6 +26,7 @@ from neuroattn.engine.batch import structure_key
 from neuroattn.engine.builder import build_network, couplings_of, group_values
 from neuroattn.engine.collect import collect
 from neuroattn.engine.coupling import synapse_pairs, synapse_weights
+from neuroattn.engine.device import fast_math
 from neuroattn.engine.noise import OUProcess
 from neuroattn.exceptions import SimulationError
 
@@ -56,24 +57,28 @@ class CompiledNetwork:
     def __init__(self, params, *, dt: float, n_steps: int, record: Sequence[str], record_every: Optional[int]):
         self.K, self.dt, self.n_steps = params.n_points, dt, n_steps
         self.record, self.record_every = tuple(record), record_every
-        self.key = self.key_of(params.spec, self.K, dt, n_steps, self.record, record_every)
+        self.key = self.key_of(params, dt, n_steps, self.record, record_every)
         self.directory = tempfile.mkdtemp(prefix="neuroattn_compiled_")
         atexit.register(shutil.rmtree, self.directory, True)  # also when a worker just exits
         self._runs = 0
         brian2.set_device("cpp_standalone", build_on_run=False)
         try:
-            self.built = build_network(params, dt=dt, n_steps=n_steps, seeds=[0] * self.K, target="cpp_standalone",
-                                       coupling="synapses", record=self.record, record_every=record_every,
-                                       dense_synapses=True)
-            self.built.network.run(n_steps * dt * brian2.second, namespace={})
-            brian2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
+            with fast_math():
+                self.built = build_network(params, dt=dt, n_steps=n_steps, seeds=[0] * self.K,
+                                           target="cpp_standalone", coupling="kernel", record=self.record,
+                                           record_every=record_every, dense_synapses=True)
+                self.built.network.run(n_steps * dt * brian2.second, namespace={})
+                brian2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
         except Exception as err:
             self.release()
             raise SimulationError(f"Brian2 failed to compile the network ({type(err).__name__}: {err})") from err
 
     @staticmethod
-    def key_of(spec, K, dt, n_steps, record, record_every) -> tuple:
-        return structure_key(spec), K, dt, n_steps, tuple(record), record_every
+    def key_of(params, dt, n_steps, record, record_every) -> tuple:
+        """What a compiled network fixes: structure, K, run settings, and which couplings share one
+        weight matrix across points (a compiled `DenseProduct` holds either one or K matrices)."""
+        layout = tuple(c.weights.ndim for c in couplings_of(params, dt))
+        return structure_key(params.spec), params.n_points, dt, n_steps, tuple(record), record_every, layout
 
     def run(self, params, seeds: Sequence[int]):
         """(traces, finals, times) of `params` (same structure and K), as `simulate_batch` collects them."""
@@ -83,6 +88,9 @@ class CompiledNetwork:
             for var, value in group_values(params, name, built.equations[name]).items():
                 pairs.append((getattr(group, var), value))
         for c in couplings_of(params, self.dt):
+            if c.name in built.kernels:  # a compiled dense product: its weights are a TimedArray
+                pairs.append((built.kernels[c.name], built.kernels[c.name].weights_of(c.weights)))
+                continue
             post, pre = synapse_pairs(c, dense=True)
             pairs.append((built.synapses[c.name].w, synapse_weights(c, post, pre, K)))
         for s, array in built.noise_arrays.items():
@@ -128,8 +136,7 @@ class NetworkCache:
 
     def compiled(self, params, settings) -> "CompiledNetwork":
         """The compiled network for `params` (K points of one structure) and `settings`."""
-        key = CompiledNetwork.key_of(params.spec, params.n_points, settings.dt, settings.n_steps,
-                                     settings.traced(), settings.record_every)
+        key = CompiledNetwork.key_of(params, settings.dt, settings.n_steps, settings.traced(), settings.record_every)
         if self._network is None or self._network.key != key:
             self.close()
             for c in couplings_of(params, settings.dt):

@@ -285,9 +285,10 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
     params = batch_params(specs)
     variables = _check_record(params, settings)
     if cache is not None and target == "cpp_standalone":
+        network = cache.compiled(params, settings)
         with np.errstate(all="ignore"):
-            traces, finals, times = cache.compiled(params, settings).run(params, seeds)
-        used, extra = "synapses", None
+            traces, finals, times = network.run(params, seeds)
+        used, extra = network.built.coupling, None
     else:
         traces, finals, times, used, extra = _run_fresh(params, settings, seeds, target, coupling, progress)
     if len(specs) > n:
