@@ -33,77 +33,62 @@ from brian2.core.functions import Function
 from brian2.core.names import Nameable
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
+#: The product for all K points, four rows at a time (each rate loaded serves four rows); the
+#: same C++ on both targets. {n_t}, {n_s} and {w_step} (0: one matrix for all points) are literals.
+BLOCK_CODE = """
+static void {name}_block(const double * __restrict w0, const double * __restrict rates,
+                         double * __restrict out, const int n_points)
+{{
+    for (int k = 0; k < n_points; k++) {{
+        const double * __restrict r = rates + (size_t)k*{n_s};
+        const double * __restrict w = w0 + (size_t)k*{w_step};
+        double * __restrict o = out + (size_t)k*{n_t};
+        int row = 0;
+        for (; row + 4 <= {n_t}; row += 4, w += 4*{n_s}) {{
+            double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+            for (int j = 0; j < {n_s}; j++) {{
+                const double x = r[j];
+                a0 += w[j]*x;
+                a1 += w[{n_s} + j]*x;
+                a2 += w[2*{n_s} + j]*x;
+                a3 += w[3*{n_s} + j]*x;
+            }}
+            o[row] = a0; o[row + 1] = a1; o[row + 2] = a2; o[row + 3] = a3;
+        }}
+        for (; row < {n_t}; row++, w += {n_s}) {{
+            double a0 = 0.0;
+            for (int j = 0; j < {n_s}; j++)
+                a0 += w[j]*r[j];
+            o[row] = a0;
+        }}
+    }}
+}}
+"""
+
 CYTHON_CODE = """
+cdef extern from *:
+    \"\"\"
+{block}
+    \"\"\"
+    void {name}_block(const double *w0, const double *rates, double *out, const int n_points) nogil
+
 cdef double {name}(double t, int _i):
     global _namespace{name}_values, _namespace{name}_rates, _namespace{name}_out, _namespace{name}_state
-    cdef int _k, _row, _j
-    cdef double _x, _a0, _a1, _a2, _a3
-    cdef double *_w
-    cdef double *_r
-    cdef double *_o
     if _namespace{name}_state[0] != t:
         _namespace{name}_state[0] = t
-        for _k in range(<int>_namespace{name}_state[1]):
-            _r = _namespace{name}_rates + _k*{n_s}
-            _o = _namespace{name}_out + _k*{n_t}
-            _w = _namespace{name}_values + {w_offset}
-            _row = 0
-            while _row + 4 <= {n_t}:
-                _a0 = 0.0
-                _a1 = 0.0
-                _a2 = 0.0
-                _a3 = 0.0
-                for _j in range({n_s}):
-                    _x = _r[_j]
-                    _a0 += _w[_j]*_x
-                    _a1 += _w[{n_s} + _j]*_x
-                    _a2 += _w[2*{n_s} + _j]*_x
-                    _a3 += _w[3*{n_s} + _j]*_x
-                _o[_row] = _a0
-                _o[_row + 1] = _a1
-                _o[_row + 2] = _a2
-                _o[_row + 3] = _a3
-                _w += 4*{n_s}
-                _row += 4
-            while _row < {n_t}:
-                _a0 = 0.0
-                for _j in range({n_s}):
-                    _a0 += _w[_j]*_r[_j]
-                _o[_row] = _a0
-                _w += {n_s}
-                _row += 1
+        {name}_block(_namespace{name}_values, _namespace{name}_rates, _namespace{name}_out,
+                     <int>_namespace{name}_state[1])
     return _namespace{name}_out[_i]
 """
 
 CPP_CODE = """
+{block}
 static inline double {name}(const double t, const int _i)
 {{
     if (_namespace{name}_state[0] != t) {{
         _namespace{name}_state[0] = t;
-        const int _n_points = (int)_namespace{name}_state[1];
-        for (int _k = 0; _k < _n_points; _k++) {{
-            const double * __restrict _r = brian::{rates} + (size_t)_k*{n_s};
-            double * __restrict _o = _namespace{name}_out + (size_t)_k*{n_t};
-            const double * __restrict _w = _namespace{name}_values + {w_offset};
-            int _row = 0;
-            for (; _row + 4 <= {n_t}; _row += 4, _w += 4*{n_s}) {{
-                double _a0 = 0.0, _a1 = 0.0, _a2 = 0.0, _a3 = 0.0;
-                for (int _j = 0; _j < {n_s}; _j++) {{
-                    const double _x = _r[_j];
-                    _a0 += _w[_j]*_x;
-                    _a1 += _w[{n_s} + _j]*_x;
-                    _a2 += _w[2*{n_s} + _j]*_x;
-                    _a3 += _w[3*{n_s} + _j]*_x;
-                }}
-                _o[_row] = _a0; _o[_row + 1] = _a1; _o[_row + 2] = _a2; _o[_row + 3] = _a3;
-            }}
-            for (; _row < {n_t}; _row++, _w += {n_s}) {{
-                double _a0 = 0.0;
-                for (int _j = 0; _j < {n_s}; _j++)
-                    _a0 += _w[_j]*_r[_j];
-                _o[_row] = _a0;
-            }}
-        }}
+        {name}_block(_namespace{name}_values, brian::{rates}, _namespace{name}_out,
+                     (int)_namespace{name}_state[1]);
     }}
     return _namespace{name}_out[_i];
 }}
@@ -161,10 +146,9 @@ class DenseProduct(brian2.TimedArray):
                 f"{self.name}_state": self.state}
 
     def _code(self, template: str, **more) -> str:
-        w_offset = f"(size_t)_k*{self.n_target * self.n_source}" if self.batched else "0"
-        if template is CYTHON_CODE:
-            w_offset = w_offset.replace("(size_t)", "")
-        return template.format(name=self.name, n_t=self.n_target, n_s=self.n_source, w_offset=w_offset, **more)
+        sizes = dict(name=self.name, n_t=self.n_target, n_s=self.n_source)
+        block = BLOCK_CODE.format(w_step=self.n_target * self.n_source if self.batched else 0, **sizes)
+        return template.format(block=block, **sizes, **more)
 
     def weights_of(self, weights: np.ndarray) -> np.ndarray:
         """`weights` ((n_t, n_s) or (K, n_t, n_s)) laid out as this function's values (for run_args)."""
