@@ -248,6 +248,32 @@ def _frozen_heap():
             gc.enable()
 
 
+#: Largest weight matrix (entries) whose products run on one BLAS thread even for a single point.
+ONE_THREAD_UP_TO = 512 * 512
+
+
+def blas_threads(params) -> Optional[int]:
+    """BLAS threads for a run's step products: 1 for batched runs (K > 1: many small products per step,
+    where a second thread only adds synchronisation, and on a busy 2-core machine made 1,000-point
+    chunks take 1.4-12 s instead of a steady time) and for small matrices; None (BLAS's own choice)
+    for a single point with a large matrix, where threads split a real amount of work."""
+    largest = max([np.prod(np.shape(w)[-2:]) for w in params.projections] +
+                  [np.prod(np.shape(a.coupling)[-2:]) for a in params.areas.values() if a.coupling is not None],
+                  default=0)
+    return 1 if params.n_points > 1 or largest <= ONE_THREAD_UP_TO else None
+
+
+@contextlib.contextmanager
+def _blas_limited(threads: Optional[int]):
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads, user_api="blas"):
+        yield
+
+
 def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress):
     """Build and run one network for `params` (standalone: generate, compile and run a project)."""
     with use_target(target) as directory, np.errstate(all="ignore"):
@@ -259,7 +285,7 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
         if spiking:  # Brian2's generator (numpy's global one on the numpy target): seeded, then put back
             brian2.seed(seeds[0])
         try:
-            with _frozen_heap():
+            with _frozen_heap(), _blas_limited(blas_threads(params)):
                 built.network.run(settings.duration * brian2.second, namespace={},
                                   report=_progress(progress) if target != "cpp_standalone" else
                                   ("stderr" if progress else None))
