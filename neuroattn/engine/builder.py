@@ -132,7 +132,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     seeds : sequence of int
         One noise seed per point.
     coupling : {'auto', 'matmul', 'kernel', 'synapses'}
-        'auto' is 'matmul' on numpy and 'kernel' on cython and cpp_standalone (`coupling_plan`).
+        'auto' is 'matmul' on numpy and cython, 'kernel' on cpp_standalone (`coupling_plan`).
     record : variables to monitor every `record_every` steps; ``record_every=None`` records nothing.
     dense_synapses : connect every pair, zero weights included, so that other weights (of the same
         structure) can be set later without rebuilding (`engine.compiled`).
@@ -252,13 +252,14 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
 def coupling_plan(params: BatchParams, couplings: Sequence[Coupling], coupling: str, target: str) -> dict[str, str]:
     """How each coupling is computed (name -> 'kernel', 'matmul' or 'synapses').
 
-    'auto' is 'matmul' on the numpy target and 'kernel' on cython and cpp_standalone. With 'kernel',
-    dense couplings between rate areas are compiled `DenseProduct` functions; plastic and delayed
-    couplings stay on the numpy step operation (runtime targets), and couplings from spiking areas
-    use Synapses.
+    'auto' is 'kernel' on cpp_standalone and 'matmul' on the runtime targets: on cython, BLAS
+    products with rates from in-place numpy ufuncs measured faster than Brian2's Cython loops, whose
+    ``exp`` is not vectorised (README, "Speed"). With 'kernel', dense couplings between rate areas
+    are compiled `DenseProduct` functions; plastic and delayed couplings stay on the numpy step
+    operation (runtime targets), and couplings from spiking areas use Synapses.
     """
     if coupling == "auto":
-        coupling = "matmul" if target == "numpy" else "kernel"
+        coupling = "kernel" if target == "cpp_standalone" else "matmul"
     fallback = "synapses" if target == "cpp_standalone" else "matmul"
     plan = {}
     for c in couplings:

@@ -423,8 +423,8 @@ def simulate_batch(specs: Sequence[Union[NetworkSpec, str]], duration, *, dt="0.
         Brian2 code-generation target. None: ``$NEUROATTN_TARGET``, else chosen from what is installed
         and the run's size (numpy for small runs; ``attrs['target_choice']`` says why).
     coupling : {'auto', 'matmul', 'kernel', 'synapses'}
-        How couplings are computed; 'auto' is BLAS in a numpy step operation on the numpy target and
-        compiled dense products ('kernel') on cython and cpp_standalone.
+        How couplings are computed; 'auto' is BLAS in a numpy step operation on the runtime targets
+        and compiled dense products ('kernel', also available on cython) on cpp_standalone.
     progress : bool, optional
         Show a progress bar; None shows one only for runs that take longer than 2 s.
     point_coords : mapping, optional

@@ -83,11 +83,12 @@ def test_plastic_and_delayed_couplings_stay_on_the_step_operation():
     spec = two_area_spec(delay="3 ms")
     params = batch_params([spec])
     couplings = couplings_of(params, DT)
-    plan = coupling_plan(params, couplings, "auto", "cython")
+    plan = coupling_plan(params, couplings, "kernel", "cython")
     delayed = next(c.name for c in couplings if c.delay_steps)
     assert plan[delayed] == "matmul"
     assert sorted(v for k, v in plan.items() if k != delayed) == ["kernel"] * 4
-    assert set(coupling_plan(params, couplings, "auto", "numpy").values()) == {"matmul"}
+    for target in ("numpy", "cython"):
+        assert set(coupling_plan(params, couplings, "auto", target).values()) == {"matmul"}
     assert coupling_plan(params, couplings, "auto", "cpp_standalone")[delayed] == "synapses"
     # a run mixing both equals the numpy loop
     res = na.simulate(spec, "40 ms", seed=2, coupling="kernel", record_every=None)
@@ -118,15 +119,16 @@ def test_plastic_coupling_learns_beside_kernels():
 def test_automatic_target_choice(monkeypatch):
     monkeypatch.delenv("NEUROATTN_TARGET", raising=False)
     monkeypatch.setattr(device, "compiled_targets", lambda: ("cython", "cpp_standalone"))
-    big = device.STANDALONE_FROM
-    assert device.choose_target("cython", work=big)[0] == "cython"
-    assert device.choose_target(None, work=big / 10)[0] == "numpy"
+    mid, big = device.CYTHON_FROM, device.STANDALONE_FROM
+    assert device.choose_target("numpy", work=big)[0] == "numpy"
+    assert device.choose_target(None, work=mid / 10)[0] == "numpy"
+    assert device.choose_target(None, work=mid)[0] == "cython"
     target, why = device.choose_target(None, work=big)
     assert target == "cpp_standalone" and "unit-steps" in why
-    assert device.choose_target(None, work=big, standalone=False)[0] == "numpy"
+    assert device.choose_target(None, work=big, standalone=False)[0] == "cython"
     monkeypatch.setattr(device, "compiled_targets", lambda: ())
-    assert device.choose_target(None, work=big) == ("numpy", f"automatic: {big:.2g} unit-steps, but no C++ "
-                                                             "compiler found")
+    assert device.choose_target(None, work=big) == ("numpy", f"automatic: {big:.2g} unit-steps, but no Cython "
+                                                             "and C++ compiler found")
     monkeypatch.setenv("NEUROATTN_TARGET", "cython")
     assert device.choose_target(None, work=1.0) == ("cython", "from NEUROATTN_TARGET")
     monkeypatch.setenv("NEUROATTN_TARGET", "gpu")
@@ -152,12 +154,12 @@ def test_compiled_kernels_equal_numpy_euler(target):
     """The Cython and C++ products (batched, several couplings per group, a gain projection) equal
     the numpy loop; the per-point-weights layout too."""
     spec = two_area_spec()
-    res = na.simulate(spec, "50 ms", seed=4, target=target, record=["u", "E"])
+    res = na.simulate(spec, "50 ms", seed=4, target=target, record=["u", "E"], coupling="kernel")
     ref, _ = euler_reference(spec, 500, DT, seed=4)
     assert res.attrs["coupling"] == "kernel"
     assert np.max(np.abs(res.u.values - ref)) < 1e-9
     specs = seed_specs([0.0, 0.7, 1.9], per_point_weights=True)
-    ds = na.simulate_batch(specs, "30 ms", target=target, record_every=None)
+    ds = na.simulate_batch(specs, "30 ms", target=target, record_every=None, coupling="kernel")
     for k, spec in enumerate(specs):
         _, final = euler_reference(spec, 300, DT)
         assert np.max(np.abs(ds.u_final.values[k] - final)) < 1e-9
