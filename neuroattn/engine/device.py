@@ -1,13 +1,12 @@
 """Choosing Brian2's code-generation target for one simulation, and restoring the old one after.
 
 With no target given (and no ``NEUROATTN_TARGET``), `choose_target` picks one from what is installed
-and the size of the run, in unit-steps (points x units x steps): numpy, or cpp_standalone from
-`STANDALONE_FROM` on for models it can run when a C++ compiler is installed (compiled once per
-structure, then reused by a sweep's chunks; its compile of ~10 s is then a small part). Cython is
-never chosen automatically: Brian2's Cython loops are scalar and each step still passes through
-Python per code object, which measured slower than the numpy target on the seed sweep (README,
-"Speed"). The choice and its reason are stored in the result's provenance (``target``,
-``target_choice``).
+and the size of the run, in unit-steps (points x units x steps): numpy for small runs (nothing to
+compile); cython from `CYTHON_FROM` on when Cython and a C++ compiler are installed (its code is
+compiled once per model shape, ~15 s per code object, and cached on disk by Brian2); cpp_standalone
+from `STANDALONE_FROM` on for models it can run (compiled once per structure and process, ~10-20 s,
+then as fast as a C loop). The choice and its reason are stored in the result's provenance
+(``target``, ``target_choice``).
 
 No global state outlives a simulation: the previous target preference and device are put back, and a
 standalone build directory is a fresh temporary folder, deleted afterwards.
@@ -34,10 +33,12 @@ TARGETS = ("numpy", "cython", "cpp_standalone")
 SLOW_MATH_FLAGS = ("-fno-finite-math-only",)
 #: The target of small runs, and of any run when no C++ compiler is installed.
 DEFAULT_TARGET = "numpy"
-#: Unit-steps (points x units x steps) from which the automatic choice is cpp_standalone, for models
-#: it can run: ~5 s of the numpy target's work (the 200-point seed sweep, N=50 for 2 s at 0.1 ms, is
-#: 2e8 unit-steps and ~1.3 s), so that the compile is paid back.
-STANDALONE_FROM = 1e9
+#: Unit-steps (points x units x steps) from which the automatic choice is cython: about half a second
+#: of the numpy target's work (the 200-point seed sweep, N=50 for 2 s at 0.1 ms, is 2e8 unit-steps).
+CYTHON_FROM = 1e8
+#: Unit-steps from which the automatic choice is cpp_standalone, for models it can run: about a
+#: minute of work, so that its compile (which each process pays per structure) is a small part.
+STANDALONE_FROM = 1e10
 
 
 def compiled_targets() -> tuple[str, ...]:
@@ -69,13 +70,14 @@ def choose_target(target: Optional[str] = None, *, work: Optional[float] = None,
             raise SimulationError(f"target: must be one of {', '.join(TARGETS)} (got {target!r})")
         return target, how
     size = 0.0 if work is None else float(work)
-    if size < STANDALONE_FROM:
-        return DEFAULT_TARGET, f"automatic: {size:.2g} unit-steps < {STANDALONE_FROM:.0e} (not worth compiling)"
-    if not standalone:
-        return DEFAULT_TARGET, f"automatic: {size:.2g} unit-steps, but the model needs a runtime target"
-    if "cpp_standalone" not in compiled_targets():
-        return DEFAULT_TARGET, f"automatic: {size:.2g} unit-steps, but no C++ compiler found"
-    return "cpp_standalone", f"automatic: {size:.2g} unit-steps >= {STANDALONE_FROM:.0e}, C++ compiler found"
+    if size < CYTHON_FROM:
+        return DEFAULT_TARGET, f"automatic: {size:.2g} unit-steps < {CYTHON_FROM:.0e} (not worth compiling)"
+    installed = compiled_targets()
+    if size >= STANDALONE_FROM and standalone and "cpp_standalone" in installed:
+        return "cpp_standalone", f"automatic: {size:.2g} unit-steps >= {STANDALONE_FROM:.0e}, C++ compiler found"
+    if "cython" in installed:
+        return "cython", f"automatic: {size:.2g} unit-steps >= {CYTHON_FROM:.0e}, Cython installed"
+    return DEFAULT_TARGET, f"automatic: {size:.2g} unit-steps, but no Cython and C++ compiler found"
 
 
 def resolve_target(target: Optional[str], *, work: Optional[float] = None, standalone: bool = True) -> str:
@@ -88,10 +90,11 @@ def describe_choice() -> str:
     env = os.environ.get("NEUROATTN_TARGET")
     if env:
         return f"{resolve_target(env)} (from NEUROATTN_TARGET)"
-    if "cpp_standalone" not in compiled_targets():
-        return "automatic: numpy (no C++ compiler found)"
-    return (f"automatic: numpy below {STANDALONE_FROM:.0e} unit-steps (points x units x steps), "
-            "cpp_standalone from there where the model allows")
+    installed = compiled_targets()
+    if "cython" not in installed:
+        return "automatic: numpy (no Cython and C++ compiler found)"
+    return (f"automatic: numpy below {CYTHON_FROM:.0e} unit-steps (points x units x steps), cython from "
+            f"there, cpp_standalone from {STANDALONE_FROM:.0e} where the model allows")
 
 
 @contextlib.contextmanager
