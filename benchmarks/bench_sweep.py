@@ -66,23 +66,31 @@ def numpy_loop(W, I, betas, T):
 
 
 class CLoop:
-    """`limit_seed.c`, compiled once with gcc -O3 -march=native -ffast-math (None if no gcc)."""
+    """`limit_seed.c` compiled with gcc -O3 -march=native -ffast-math, once per network size N
+    (a compile-time constant, as in a loop written for one model); `ok` is False without gcc."""
 
     def __init__(self, workdir: Path):
         self.dir = workdir
-        self.exe = workdir / "limit_seed"
-        gcc = shutil.which("gcc")
-        self.ok = gcc is not None and subprocess.run(
-            [gcc, "-O3", "-march=native", "-ffast-math", str(HERE / "limit_seed.c"), "-o", str(self.exe), "-lm"],
-            capture_output=True).returncode == 0
+        self.gcc = shutil.which("gcc")
+        self.ok = self.gcc is not None
+        self._exe = {}
+
+    def _compiled(self, n: int) -> Path:
+        if n not in self._exe:
+            exe = self.dir / f"limit_seed_{n}"
+            subprocess.run([self.gcc, "-O3", "-march=native", "-ffast-math", f"-DN_UNITS={n}",
+                            str(HERE / "limit_seed.c"), "-o", str(exe), "-lm"], check=True, capture_output=True)
+            self._exe[n] = exe
+        return self._exe[n]
 
     def __call__(self, W, I, n_points, T, beta_max=4.0):
         """(loop wall time, final state) of the C loop; betas are linspace(0, beta_max, n_points)
         (beta_max for one point). W must have a zero diagonal."""
         data, out = self.dir / "wi.bin", self.dir / "final.bin"
         data.write_bytes(np.ascontiguousarray(W).tobytes() + np.ascontiguousarray(I).tobytes())
-        done = subprocess.run([str(self.exe), str(data), str(W.shape[0]), str(n_points), str(int(round(T / DT))),
-                               repr(float(beta_max)), str(out)], capture_output=True, text=True, check=True)
+        done = subprocess.run([str(self._compiled(W.shape[0])), str(data), str(W.shape[0]), str(n_points),
+                               str(int(round(T / DT))), repr(float(beta_max)), str(out)],
+                              capture_output=True, text=True, check=True)
         return float(done.stdout.split()[-1]), np.fromfile(out).reshape(n_points, W.shape[0])
 
 

@@ -1,7 +1,10 @@
 /* The seed sweep as one fused single-threaded C loop: the compute limit on one core.
  *
- *   gcc -O3 -march=native -ffast-math limit_seed.c -o limit_seed -lm
+ *   gcc -O3 -march=native -ffast-math -DN_UNITS=50 limit_seed.c -o limit_seed -lm
  *   ./limit_seed weights.bin N B STEPS BETA_MAX final.bin
+ *
+ * With -DN_UNITS the network size is a compile-time constant (as in a hand-written loop for one
+ * model; gcc then unrolls the row products and keeps a point's rates in registers); N must match.
  *
  * weights.bin holds W (N x N, row-major) then I (N), as float64. Point b has
  * beta = BETA_MAX b / (B - 1) (BETA_MAX for a single point);
@@ -16,7 +19,13 @@
 
 int main(int argc, char **argv) {
     if (argc != 7) { fprintf(stderr, "usage: %s weights.bin N B STEPS BETA_MAX final.bin\n", argv[0]); return 2; }
-    const int N = atoi(argv[2]), B = atoi(argv[3]), steps = atoi(argv[4]);
+#ifdef N_UNITS
+    const int N = N_UNITS;
+    if (atoi(argv[2]) != N) { fprintf(stderr, "compiled for N=%d, got %s\n", N, argv[2]); return 2; }
+#else
+    const int N = atoi(argv[2]);
+#endif
+    const int B = atoi(argv[3]), steps = atoi(argv[4]);
     const double beta_max = atof(argv[5]);
     const double dt = 1e-4, tau = 0.01;
     double *W = malloc(sizeof(double) * N * N), *I = malloc(sizeof(double) * N), *rs = calloc(N, sizeof(double));
