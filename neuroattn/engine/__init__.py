@@ -49,4 +49,5 @@ from neuroattn.engine.simulation import (DEFAULT_RECORD, RunSettings, recordable
                                          simulate, simulate_batch, standalone_capable)
 
 __all__ = ["simulate", "simulate_batch", "run", "RunSettings", "recordable", "NetworkCache", "structure_key", "TARGETS",
-           "resolve_target", "choose_target", "compiled_targets", "describe_choice", "run_size", "standalone_capable", "DIVERGENCE_LIMIT", "DEFAULT_RECORD", "OUProcess"]
+           "resolve_target", "choose_target", "compiled_targets", "describe_choice", "run_size", "standalone_capable",
+           "DIVERGENCE_LIMIT", "DEFAULT_RECORD", "OUProcess"]

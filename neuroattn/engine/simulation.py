@@ -467,4 +467,5 @@ def simulate(spec: Union[NetworkSpec, str], duration, *, dt="0.1 ms", seed: Opti
     return squeeze_point(ds)
 
 
-__all__ = ["run", "run_size", "standalone_capable", "RunSettings", "recordable", "simulate", "simulate_batch", "as_spec", "seed_list", "DEFAULT_RECORD"]
+__all__ = ["run", "run_size", "standalone_capable", "RunSettings", "recordable", "simulate", "simulate_batch", "as_spec",
+           "seed_list", "DEFAULT_RECORD"]
