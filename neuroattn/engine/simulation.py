@@ -248,19 +248,20 @@ def _frozen_heap():
             gc.enable()
 
 
-#: Largest weight matrix (entries) whose products run on one BLAS thread even for a single point.
+#: Largest weight matrix (entries) whose products run on one BLAS thread.
 ONE_THREAD_UP_TO = 512 * 512
 
 
 def blas_threads(params) -> Optional[int]:
-    """BLAS threads for a run's step products: 1 for batched runs (K > 1: many small products per step,
-    where a second thread only adds synchronisation, and on a busy 2-core machine made 1,000-point
-    chunks take 1.4-12 s instead of a steady time) and for small matrices; None (BLAS's own choice)
-    for a single point with a large matrix, where threads split a real amount of work."""
+    """BLAS threads for a run's step products: 1 where every weight matrix is small (up to 512x512),
+    so that a product is too little work to split (on a busy 2-core machine, 1,000-point chunks of
+    the N=50 seed sweep took 1.4-12 s with two threads and a steady time with one); None (BLAS's own
+    choice) with a larger matrix, where a second thread splits real work (200 points of N=800 ran
+    1.8x slower than the numpy loop on one thread)."""
     largest = max([np.prod(np.shape(w)[-2:]) for w in params.projections] +
                   [np.prod(np.shape(a.coupling)[-2:]) for a in params.areas.values() if a.coupling is not None],
                   default=0)
-    return 1 if params.n_points > 1 or largest <= ONE_THREAD_UP_TO else None
+    return 1 if largest <= ONE_THREAD_UP_TO else None
 
 
 @contextlib.contextmanager
