@@ -10,8 +10,10 @@ variable, at ``before_start``; before the monitors)::
 on the first call of a step (a new ``t``), the whole product for all K batch points into their own
 output array, four rows at a time so that each rate loaded serves four rows; every unit then reads
 its entry. The product, the rates and the Euler step are all Brian2-generated compiled loops: no
-Python, no numpy temporaries and no per-synapse work per step, and the group's state update stays a
-plain loop the C compiler vectorises.
+numpy temporaries and no per-synapse work per step; on cpp_standalone no Python at all, and the
+group's state update stays a plain loop the C compiler vectorises. (On cython, Brian2 still enters
+each code object from Python every step and its loops stay scalar, so there the default coupling
+is the numpy step operation; see `builder.coupling_plan`.)
 
 The weights are the function's own array: `DenseProduct` is a `TimedArray` with one row per target
 unit (``K·n_target`` rows when points have their own weights, ``n_target`` when they share them),
