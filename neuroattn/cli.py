@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="noise seed (default: drawn and stored)")
     run.add_argument("--record-every", default="1", help="trace interval: steps (10) or a time (1ms)")
     run.add_argument("--target", default=None, choices=("numpy", "cython", "cpp_standalone"),
-                     help="Brian2 code-generation target (default numpy)")
+                     help="Brian2 code-generation target (default: chosen from what is installed and the run's size)")
     run.add_argument("--plot", default=None, help="also save activity traces (.png, .pdf or .svg)")
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
     sw = sub.add_parser("sweep", help="run a parameter sweep file into a resumable Zarr store")
@@ -283,12 +283,13 @@ def _plot(args) -> int:
 
 
 def _info() -> int:
-    from neuroattn.engine import resolve_target
+    from neuroattn.engine import compiled_targets, describe_choice
     from neuroattn.results import versions
 
     for name, version in versions().items():
         print(f"{name:10s} {version}")
-    print(f"{'target':10s} {resolve_target(None)} (set NEUROATTN_TARGET or --target to change)")
+    print(f"{'compiled':10s} {', '.join(compiled_targets()) or 'none (no C++ compiler found)'}")
+    print(f"{'target':10s} {describe_choice()} (set NEUROATTN_TARGET or --target to change)")
     return 0
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from neuroattn.engine.batch import BatchParams
 from neuroattn.engine.coupling import Coupling, StepOperation, add_synapses
 from neuroattn.engine.equations import area_equations
+from neuroattn.engine.kernels import DenseProduct, kernel_name
 from neuroattn.engine.noise import OUProcess
 from neuroattn.engine.plastic import PlasticWeights, gate_function
 from neuroattn.engine.spiking import SpikingParts, build_spiking
@@ -23,7 +24,7 @@ from neuroattn.engine.tasks import TaskRun
 from neuroattn.exceptions import BuildError, SpecError
 from neuroattn.spec.plasticity import recurrent_name
 
-COUPLINGS = ("auto", "matmul", "synapses")
+COUPLINGS = ("auto", "matmul", "kernel", "synapses")
 #: Variables every area can record: name -> (units, long name). Dynamics add their own state variables.
 COMMON_VARIABLES = {"u": ("1", "state u"), "r": ("1", "rate r = f(u)"),
                     "I": ("1", "external input (baseline, stimuli, noise)"),
@@ -58,6 +59,7 @@ class BuiltNetwork:
     coupling: str
     equations: dict = field(default_factory=dict)  # area -> AreaEquations
     synapses: dict = field(default_factory=dict)  # coupling name -> Synapses (coupling='synapses')
+    kernels: dict = field(default_factory=dict)  # coupling name -> DenseProduct (compiled dense couplings)
     noise_arrays: dict = field(default_factory=dict)  # stimulus index -> TimedArray of its noise (standalone)
     plastic: dict = field(default_factory=dict)  # coupling name -> PlasticWeights (runtime targets)
     couplings: list = field(default_factory=list)  # every Coupling
@@ -132,8 +134,8 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         Step in seconds. `n_steps` is the number of steps the run will take (for envelopes and noise).
     seeds : sequence of int
         One noise seed per point.
-    coupling : {'auto', 'matmul', 'synapses'}
-        'auto' is 'matmul' on runtime targets and 'synapses' on cpp_standalone.
+    coupling : {'auto', 'matmul', 'kernel', 'synapses'}
+        'auto' is 'matmul' on numpy and cython, 'kernel' on cpp_standalone (`coupling_plan`).
     record : variables to monitor every `record_every` steps; ``record_every=None`` records nothing.
     dense_synapses : connect every pair, zero weights included, so that other weights (of the same
         structure) can be set later without rebuilding (`engine.compiled`).
@@ -142,25 +144,25 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     if coupling not in COUPLINGS:
         raise BuildError(f"coupling: must be one of {', '.join(COUPLINGS)} (got {coupling!r})")
     standalone = target == "cpp_standalone"
-    if coupling == "auto":
-        coupling = "synapses" if standalone else "matmul"
     if standalone and coupling == "matmul":
         raise BuildError("coupling: 'matmul' needs a runtime target (numpy or cython), not cpp_standalone")
     spec, K = params.spec, params.n_points
     couplings = couplings_of(params, dt)
-    if coupling == "synapses":
-        delayed = next((c for c in couplings if c.delay_steps), None)
-        if delayed is not None:
-            raise BuildError(f"projections[{delayed.name}].delay: delays need coupling='matmul' on a runtime "
-                             "target (Brian2's summed variables cannot be delayed)")
-        reserved = next((name for name, a in params.areas.items() if a.reserve is not None), None)
-        if reserved is not None:
-            raise BuildError(f"areas.{reserved}.reserve: reserve units need coupling='matmul' on a runtime target "
-                             "(numpy or cython)")
-        learning = next((c for c in couplings if c.rule is not None), None)
-        if learning is not None:
-            raise BuildError(f"{learning.name}: plastic weights need coupling='matmul' on a runtime target "
-                             "(numpy or cython)")
+    plan = coupling_plan(params, couplings, coupling, target)
+    on_synapses = [c for c in couplings if plan[c.name] == "synapses"]
+    delayed = next((c for c in on_synapses if c.delay_steps), None)
+    if delayed is not None:
+        raise BuildError(f"projections[{delayed.name}].delay: delays need coupling='matmul' on a runtime "
+                         "target (Brian2's summed variables cannot be delayed)")
+    learning = next((c for c in on_synapses if c.rule is not None), None)
+    if learning is not None:
+        raise BuildError(f"{learning.name}: plastic weights need coupling='matmul' on a runtime target "
+                         "(numpy or cython)")
+    reserved = next((name for name, a in params.areas.items() if a.reserve is not None), None)
+    if reserved is not None and (standalone or coupling in ("synapses", "kernel")):
+        raise BuildError(f"areas.{reserved}.reserve: reserve units need coupling='matmul' on a runtime target "
+                         "(numpy or cython)")
+    if standalone or coupling == "synapses":
         if spec.tasks:
             raise BuildError("tasks: closed-loop tasks need a runtime target (numpy or cython) with "
                              "coupling='matmul'")
@@ -168,18 +170,19 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         if patterned is not None:
             raise BuildError(f"stimuli[{patterned}].patterns: pattern presentations need a runtime target "
                              "(numpy or cython) with coupling='matmul'")
+    rate_as_state = all(how == "matmul" for how in plan.values()) and not standalone and coupling != "synapses"
     bdt = dt * brian2.second
     groups, noises, objects, equations, timed = {}, [], [], {}, {}
     for name, area in params.areas.items():
         if area.spiking:
             continue
-        eqs = area_equations(spec, area, noise_as_function=standalone, rate_as_state=coupling == "matmul")
+        eqs = area_equations(spec, area, noise_as_function=standalone, rate_as_state=rate_as_state)
         namespace = {}
         for s, stim in enumerate(spec.stimuli):
             if stim.area != name:
                 continue
             if not stim.always_on:
-                namespace[f"env_{s}"] = brian2.TimedArray(stim.envelope(n_steps, dt), dt=bdt, name=f"env_{s}")
+                namespace[f"env_{s}"] = envelope_array(stim.envelope(n_steps, dt), bdt, f"env_{s}")
             if stim.noise is not None:
                 process = OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], dt, n_steps)
                 if standalone:
@@ -202,7 +205,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     objects += spiking.objects + list(spiking.spikes.values())
 
     rates = []
-    if coupling == "matmul":
+    if rate_as_state:
         for name, group in groups.items():
             if params.areas[name].spiking:
                 continue
@@ -231,13 +234,10 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                     and getattr(c.rule.rule, "task", None) == task.name]
         tasks.append(TaskRun(task, t, params.tasks[t], steps, shown, groups[task.area].variables["r"].get_value(),
                              seeds, learners, dt))
-    synapses = {}
-    if coupling == "synapses":
-        synapses = add_synapses(couplings, groups, K, bdt, dense=dense_synapses)
-        objects += synapses.values()
-        matmul = []
-    else:
-        matmul = couplings
+    synapses = add_synapses(on_synapses, groups, K, bdt, dense=dense_synapses)
+    objects += synapses.values()
+    kernels = add_kernels([c for c in couplings if plan[c.name] == "kernel"], groups, K, bdt)
+    matmul = [c for c in couplings if plan[c.name] == "matmul"]
     for view, source, w in spiking.rate_inputs:  # a rate area's drive of Poisson input (× input_rate)
         rates.append(_drive(view, groups[source].variables["r"].get_value(), w, K, rectify=True))
     for view, source, w in spiking.gain_inputs:  # a rate area's gain on a spiking area's input
@@ -263,10 +263,74 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                 monitors[name] = brian2.StateMonitor(group, here, record=True, dt=record_every * bdt,
                                                      when="start", order=0, name=f"monitor_{name}")
         objects += monitors.values()
-    return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, coupling,
-                        equations=equations, synapses=synapses, noise_arrays=timed, plastic=plastic,
+    used = "+".join(sorted(set(plan.values()))) or ("matmul" if rate_as_state else "kernel")
+    return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, used,
+                        equations=equations, synapses=synapses, kernels=kernels, noise_arrays=timed, plastic=plastic,
                         couplings=couplings, tasks=tasks, spiking=spiking, structural=structural,
                         reserves=reserves, record_every=record_every if record else None)
+
+
+def coupling_plan(params: BatchParams, couplings: Sequence[Coupling], coupling: str, target: str) -> dict[str, str]:
+    """How each coupling is computed (name -> 'kernel', 'matmul' or 'synapses').
+
+    'auto' is 'kernel' on cpp_standalone and 'matmul' on the runtime targets: on cython, BLAS
+    products with rates from in-place numpy ufuncs measured faster than Brian2's Cython loops, whose
+    ``exp`` is not vectorised (README, "Speed"). With 'kernel', dense couplings between rate areas
+    are compiled `DenseProduct` functions; plastic and delayed couplings stay on the numpy step
+    operation (runtime targets), and couplings from spiking areas use Synapses.
+    """
+    if coupling == "auto":
+        coupling = "kernel" if target == "cpp_standalone" else "matmul"
+    fallback = "synapses" if target == "cpp_standalone" else "matmul"
+    plan = {}
+    for c in couplings:
+        if coupling != "kernel":
+            plan[c.name] = coupling
+        elif c.rule is None and not c.delay_steps and not params.areas[c.source].spiking:
+            plan[c.name] = "kernel"
+        else:
+            plan[c.name] = "synapses" if params.areas[c.source].spiking else fallback
+    return plan
+
+
+def add_kernels(couplings: Sequence[Coupling], groups, K: int, dt) -> dict:
+    """A `DenseProduct` per coupling in its target group's namespace, and per target group one
+    ``run_regularly`` at ``start`` (after the rates, before the monitors) writing every coupled
+    variable: ``rec = dense_rec_V1(t, i)``. Weights shared by all points stay one matrix."""
+    kernels, lines = {}, {}
+    for c in couplings:
+        name = kernel_name(c.var, c.target)
+        kernels[c.name] = DenseProduct(name, c.weights, groups[c.source].variables["r"], n_points=K)
+        groups[c.target].namespace[name] = kernels[c.name]
+        lines.setdefault(c.target, []).append(f"{c.var} = {name}(t, i)")
+    for target, code in lines.items():
+        groups[target].run_regularly("\n".join(code), dt=dt, when="start", order=-5, name=f"couple_{target}")
+    return kernels
+
+
+def envelope_array(values: np.ndarray, dt, name: str) -> brian2.TimedArray:
+    """A stimulus envelope as a `TimedArray` whose numpy implementation looks the step up with Python
+    scalars: Brian2's own rounds and clips with numpy calls, which cost a quarter of the cortical
+    hierarchy's run on the numpy target (three envelopes, every step). Same index as Brian2's:
+    ``int(round(t / epsilon) / K)`` clipped to the array, ``epsilon = dt / K``."""
+    from brian2.input.timedarray import _find_K
+
+    array = brian2.TimedArray(values, dt=dt, name=name)
+    table, step, last = array.values, float(dt), len(array.values) - 1
+
+    def create(owner):
+        K = _find_K(owner.clock.dt_, step)
+        epsilon = step / K
+
+        def envelope(t):
+            if np.ndim(t):
+                return table[np.clip(np.int_(np.round(np.asarray(t) / epsilon) / K), 0, last)]
+            return table[min(max(int(round(float(t) / epsilon) / K), 0), last)]
+        envelope._arg_units = [brian2.second]
+        envelope._return_unit = 1
+        return envelope
+    array.implementations.add_dynamic_implementation("numpy", create)
+    return array
 
 
 def _drive(view: np.ndarray, r: np.ndarray, w: np.ndarray, K: int, rectify: bool):

@@ -159,7 +159,7 @@ def diverged(traces, finals, K: int) -> np.ndarray:
 
 def assemble(params, seeds, traces, finals, times, *, variables: Mapping[str, tuple[str, str]], dt, n_steps,
              every, target, coupling, wall, point_coords=None, with_provenance: bool = True,
-             extra: Optional[tuple[dict, dict]] = None) -> xr.Dataset:
+             extra: Optional[tuple[dict, dict]] = None, target_choice: Optional[str] = None) -> xr.Dataset:
     """The batch result: divergence flags (and their warning), provenance, coordinates."""
     K, spec = params.n_points, params.spec
     flags = diverged(traces, finals, K)
@@ -167,7 +167,8 @@ def assemble(params, seeds, traces, finals, times, *, variables: Mapping[str, tu
         warnings.warn(f"{int(flags.sum())} of {K} point(s) diverged (|u| > {DIVERGENCE_LIMIT:g} or "
                       "non-finite); they are flagged in result['diverged']", DivergenceWarning, stacklevel=4)
     run = dict(seed=seeds[0] if len(set(seeds)) == 1 else None, dt=dt, duration=n_steps * dt,
-               record_every=every if every else 0, target=target, coupling=coupling, wall_time=wall, n_points=K)
+               record_every=every if every else 0, target=target, target_choice=target_choice, coupling=coupling,
+               wall_time=wall, n_points=K)
     attrs = provenance(spec, **run) if with_provenance else {}
     coords = dict(point_coords or {})
     if len(set(seeds)) > 1:

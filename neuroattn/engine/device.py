@@ -1,14 +1,24 @@
 """Choosing Brian2's code-generation target for one simulation, and restoring the old one after.
 
+With no target given (and no ``NEUROATTN_TARGET``), `choose_target` picks one from what is installed
+and the size of the run, in unit-steps (points x units x steps): numpy for small runs (nothing to
+compile); cython from `CYTHON_FROM` on when Cython and a C++ compiler are installed (its code is
+compiled once per model shape, ~15 s per code object, and cached on disk by Brian2); cpp_standalone
+from `STANDALONE_FROM` on for models it can run (compiled once per structure and process, ~10-20 s,
+then as fast as a C loop). The choice and its reason are stored in the result's provenance
+(``target``, ``target_choice``).
+
 No global state outlives a simulation: the previous target preference and device are put back, and a
 standalone build directory is a fresh temporary folder, deleted afterwards.
 """
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import tempfile
+from typing import Optional
 
 import brian2
 from brian2.devices.device import reset_device
@@ -16,15 +26,97 @@ from brian2.devices.device import reset_device
 from neuroattn.exceptions import SimulationError
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
-#: The target used when none is given; ``NEUROATTN_TARGET`` overrides it.
+#: Dropped from Brian2's compiler flags for neuroattn's runs: with it, gcc cannot call the vectorised
+#: ``exp`` of glibc, which halves the speed of a sigmoid network. Nothing in the generated loops tests
+#: for infinities or NaNs (run-aways are detected from the stored values after the run), so the
+#: flags become those of a plain ``-O3 -march=native -ffast-math`` C loop.
+SLOW_MATH_FLAGS = ("-fno-finite-math-only",)
+#: The target of small runs, and of any run when no C++ compiler is installed.
 DEFAULT_TARGET = "numpy"
+#: Unit-steps (points x units x steps) from which the automatic choice is cython: about half a second
+#: of the numpy target's work (the 200-point seed sweep, N=50 for 2 s at 0.1 ms, is 2e8 unit-steps).
+CYTHON_FROM = 1e8
+#: Unit-steps from which the automatic choice is cpp_standalone, for models it can run: about a
+#: minute of work, so that its compile (which each process pays per structure) is a small part.
+STANDALONE_FROM = 1e10
 
 
-def resolve_target(target: str | None) -> str:
-    target = target or os.environ.get("NEUROATTN_TARGET") or DEFAULT_TARGET
-    if target not in TARGETS:
-        raise SimulationError(f"target: must be one of {', '.join(TARGETS)} (got {target!r})")
-    return target
+def compiled_targets() -> tuple[str, ...]:
+    """The compiled targets this installation can use: Cython (the package) and a C++ compiler."""
+    compiler = os.environ.get("CXX") or shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
+    if not compiler:
+        return ()
+    return (("cython",) if importlib.util.find_spec("Cython") is not None else ()) + ("cpp_standalone",)
+
+
+def choose_target(target: Optional[str] = None, *, work: Optional[float] = None,
+                  standalone: bool = True) -> tuple[str, str]:
+    """The target for a run and why: ``(target, reason)``.
+
+    Parameters
+    ----------
+    target : a target asked for (used as is), or None to choose (``NEUROATTN_TARGET`` first).
+    work : the run's size in unit-steps (points x units x steps); None chooses as for a small run.
+    standalone : whether the model can run on cpp_standalone (no tasks, patterns, plasticity,
+        delays or spiking areas).
+    """
+    if not target:
+        target = os.environ.get("NEUROATTN_TARGET") or None
+        how = "from NEUROATTN_TARGET"
+    else:
+        how = "given"
+    if target:
+        if target not in TARGETS:
+            raise SimulationError(f"target: must be one of {', '.join(TARGETS)} (got {target!r})")
+        return target, how
+    size = 0.0 if work is None else float(work)
+    if size < CYTHON_FROM:
+        return DEFAULT_TARGET, f"automatic: {size:.2g} unit-steps < {CYTHON_FROM:.0e} (not worth compiling)"
+    installed = compiled_targets()
+    if size >= STANDALONE_FROM and standalone and "cpp_standalone" in installed:
+        return "cpp_standalone", f"automatic: {size:.2g} unit-steps >= {STANDALONE_FROM:.0e}, C++ compiler found"
+    if "cython" in installed:
+        return "cython", f"automatic: {size:.2g} unit-steps >= {CYTHON_FROM:.0e}, Cython installed"
+    return DEFAULT_TARGET, f"automatic: {size:.2g} unit-steps, but no Cython and C++ compiler found"
+
+
+def resolve_target(target: Optional[str], *, work: Optional[float] = None, standalone: bool = True) -> str:
+    """The target `choose_target` picks (without the reason)."""
+    return choose_target(target, work=work, standalone=standalone)[0]
+
+
+def describe_choice() -> str:
+    """One line for ``neuroattn info``: what a run without a target gets."""
+    env = os.environ.get("NEUROATTN_TARGET")
+    if env:
+        return f"{resolve_target(env)} (from NEUROATTN_TARGET)"
+    installed = compiled_targets()
+    if "cython" not in installed:
+        return "automatic: numpy (no Cython and C++ compiler found)"
+    return (f"automatic: numpy below {CYTHON_FROM:.0e} unit-steps (points x units x steps), cython from "
+            f"there, cpp_standalone from {STANDALONE_FROM:.0e} where the model allows")
+
+
+@contextlib.contextmanager
+def fast_math():
+    """Compile Brian2's generated code without `SLOW_MATH_FLAGS` inside the body (flags restored after).
+
+    Brian2's Cython cache is keyed by the code, not the flags, so these builds get a cache folder of
+    their own (Brian2's, with ``_fastmath`` appended) and never reuse one compiled with other flags.
+    """
+    from brian2.codegen.runtime.cython_rt.extension_manager import get_cython_cache_dir
+
+    cpp, cython = brian2.prefs.codegen.cpp, brian2.prefs.codegen.runtime.cython
+    flags, cache = list(cpp.extra_compile_args_gcc), cython.cache_dir
+    cpp.extra_compile_args_gcc = [f for f in flags if f not in SLOW_MATH_FLAGS]
+    base = get_cython_cache_dir()
+    if base:
+        cython.cache_dir = os.path.normpath(os.path.expanduser(base)) + "_fastmath"
+    try:
+        yield
+    finally:
+        cpp.extra_compile_args_gcc = flags
+        cython.cache_dir = cache
 
 
 @contextlib.contextmanager
@@ -44,7 +136,8 @@ def use_target(target: str):
         directory = tempfile.mkdtemp(prefix="neuroattn_standalone_")
         brian2.set_device("cpp_standalone", build_on_run=False)
         try:
-            yield directory
+            with fast_math():
+                yield directory
         finally:
             brian2.device.reinit()
             reset_device()
@@ -53,6 +146,7 @@ def use_target(target: str):
     previous = brian2.prefs.codegen.target
     brian2.prefs.codegen.target = target
     try:
-        yield None
+        with fast_math():
+            yield None
     finally:
         brian2.prefs.codegen.target = previous

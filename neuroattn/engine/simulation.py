@@ -24,7 +24,7 @@ from neuroattn.engine.builder import build_network
 from neuroattn.engine.builder import recordable as recordable_in
 from neuroattn.engine.collect import assemble, collect, learned
 from neuroattn.engine.compiled import NetworkCache
-from neuroattn.engine.device import resolve_target, use_target
+from neuroattn.engine.device import choose_target, use_target
 from neuroattn.exceptions import NeuroAttnError, NumericsWarning, SimulationError, SpecError
 from neuroattn.results import squeeze_point
 from neuroattn.spec import NetworkSpec, load_spec
@@ -229,15 +229,50 @@ def _frozen_heap():
     """Brian2 calls ``gc.collect()`` at the start of every run, which walks every object of the
     process (~0.1 s with numpy, xarray and scipy loaded: most of a short run's time). Freezing the heap
     first (`gc.freeze`) leaves the collector only what was made since; a heap the caller froze is
-    left as it is."""
-    if gc.get_freeze_count():
+    left as it is. During the run the automatic collector is off: Brian2's per-step calls allocate
+    small objects that reference counting frees, and generation-0/1 passes over them cost ~10% of a
+    compiled run; what a run leaves behind is collected at the next automatic pass."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if gc.get_freeze_count():
+            yield
+            return
+        gc.freeze()
+        try:
+            yield
+        finally:
+            gc.unfreeze()
+    finally:
+        if enabled:
+            gc.enable()
+
+
+#: Largest weight matrix (entries) whose products run on one BLAS thread.
+ONE_THREAD_UP_TO = 512 * 512
+
+
+def blas_threads(params) -> Optional[int]:
+    """BLAS threads for a run's step products: 1 where every weight matrix is small (up to 512x512),
+    so that a product is too little work to split (on a busy 2-core machine, 1,000-point chunks of
+    the N=50 seed sweep took 1.4-12 s with two threads and a steady time with one); None (BLAS's own
+    choice) with a larger matrix, where a second thread splits real work (200 points of N=800 ran
+    1.8x slower than the numpy loop on one thread)."""
+    largest = max([np.prod(np.shape(w)[-2:]) for w in params.projections] +
+                  [np.prod(np.shape(a.coupling)[-2:]) for a in params.areas.values() if a.coupling is not None],
+                  default=0)
+    return 1 if largest <= ONE_THREAD_UP_TO else None
+
+
+@contextlib.contextmanager
+def _blas_limited(threads: Optional[int]):
+    if threads is None:
         yield
         return
-    gc.freeze()
-    try:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads, user_api="blas"):
         yield
-    finally:
-        gc.unfreeze()
 
 
 def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress):
@@ -251,7 +286,7 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
         if spiking:  # Brian2's generator (numpy's global one on the numpy target): seeded, then put back
             brian2.seed(seeds[0])
         try:
-            with _frozen_heap():
+            with _frozen_heap(), _blas_limited(blas_threads(params)):
                 built.network.run(settings.duration * brian2.second, namespace={},
                                   report=_progress(progress) if target != "cpp_standalone" else
                                   ("stderr" if progress else None))
@@ -274,7 +309,7 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
 
 
 def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progress, with_provenance,
-               point_coords) -> xr.Dataset:
+               point_coords, target_choice=None) -> xr.Dataset:
     started = _time.perf_counter()
     n = len(specs)
     if cache is not None and target == "cpp_standalone":
@@ -283,9 +318,10 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
     params = batch_params(specs)
     variables = _check_record(params, settings)
     if cache is not None and target == "cpp_standalone":
+        network = cache.compiled(params, settings)
         with np.errstate(all="ignore"):
-            traces, finals, times, extra = cache.compiled(params, settings).run(params, seeds, keep=n)
-        used = "synapses"
+            traces, finals, times, extra = network.run(params, seeds, keep=n)
+        used = network.built.coupling
     else:
         traces, finals, times, used, extra = _run_fresh(params, settings, seeds, target, coupling, progress)
     if len(specs) > n:
@@ -296,7 +332,26 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
     return assemble(params, seeds, traces, finals, times, variables=variables, dt=settings.dt,
                     n_steps=settings.n_steps, every=settings.record_every, target=target, coupling=used,
                     wall=_time.perf_counter() - started, point_coords=point_coords,
-                    with_provenance=with_provenance, extra=extra)
+                    with_provenance=with_provenance, extra=extra, target_choice=target_choice)
+
+
+def run_size(specs: Sequence[NetworkSpec], n_steps: int) -> float:
+    """A run's size in unit-steps: points x units x steps (what the automatic target choice weighs)."""
+    return float(sum(sum(a.n for a in s.areas.values()) for s in specs)) * n_steps
+
+
+def standalone_capable(spec: NetworkSpec) -> bool:
+    """Whether cpp_standalone can run `spec` as a compiled network (no tasks, stimulus patterns,
+    plasticity, delays or spiking areas), so that the automatic choice may pick it."""
+    if spec.tasks or any(st.patterns is not None for st in spec.stimuli):
+        return False
+    if any(p.delay or p.plasticity is not None for p in spec.projections):
+        return False
+    for area in spec.areas.values():
+        if area.spiking or getattr(area.competition if area.competition is not None else area.dynamics,
+                                   "plasticity", None) is not None:
+            return False
+    return True
 
 
 def run(specs: Sequence[NetworkSpec], settings: RunSettings, *, seeds: Sequence[int], target: Optional[str] = None,
@@ -308,19 +363,23 @@ def run(specs: Sequence[NetworkSpec], settings: RunSettings, *, seeds: Sequence[
     Parameters
     ----------
     settings : `RunSettings` (``RunSettings.parse('2 s', dt='0.1 ms', record_every=10)``).
-    target : Brian2 target; None means ``$NEUROATTN_TARGET`` or ``numpy``.
+    target : Brian2 target; None means ``$NEUROATTN_TARGET`` or the automatic choice from what is
+        installed and the run's size (`engine.device.choose_target`; the reason is in ``attrs``).
     cache : a `NetworkCache`; with ``target='cpp_standalone'`` each structure is compiled once for
         `pad_to` points and every later call with that structure only sets numbers.
     provenance : put the spec, versions and run settings into ``attrs`` (chunks of a sweep skip it).
     allow_large_dt : run even where dt exceeds a time constant (`check_numerics` refuses otherwise).
     point_coords : extra coordinates along ``point``.
     """
-    target = resolve_target(target)
+    target, choice = choose_target(target) if target else (None, None)
     specs = [as_spec(s) for s in specs]
     seeds = [int(s) for s in seeds]
     if len(seeds) != len(specs):
         raise SimulationError(f"seed: needs one seed per point ({len(specs)}) (got {len(seeds)})")
     groups = group_by_structure(specs)
+    if target is None:
+        target, choice = choose_target(None, work=run_size(specs, settings.n_steps),
+                                       standalone=all(standalone_capable(specs[g[0]]) for g in groups))
     for positions in groups:
         check_numerics([specs[p] for p in positions], settings.dt, allow_large_dt)
     parts = []
@@ -328,7 +387,8 @@ def run(specs: Sequence[NetworkSpec], settings: RunSettings, *, seeds: Sequence[
         coords = {k: [np.asarray(v)[p] for p in positions] for k, v in (point_coords or {}).items()}
         part = _run_group([specs[p] for p in positions], settings, [seeds[p] for p in positions], target=target,
                           coupling=coupling, cache=cache, pad_to=pad_to, progress=progress,
-                          with_provenance=provenance and len(groups) == 1, point_coords=coords)
+                          with_provenance=provenance and len(groups) == 1, point_coords=coords,
+                          target_choice=choice)
         parts.append(part.assign_coords(point=positions) if len(groups) > 1 else part)
     if len(parts) == 1:
         return parts[0]
@@ -359,9 +419,11 @@ def simulate_batch(specs: Sequence[Union[NetworkSpec, str]], duration, *, dt="0.
     record : variables to trace: ``u``, ``r``, ``I`` (stimulus input), ``E`` (the drive), and any
         state variable of an area's own dynamics.
     target : {'numpy', 'cython', 'cpp_standalone'}, optional
-        Brian2 code-generation target (default ``numpy``, or ``$NEUROATTN_TARGET``).
-    coupling : {'auto', 'matmul', 'synapses'}
-        How couplings are computed; 'auto' is BLAS on runtime targets and Synapses on standalone.
+        Brian2 code-generation target. None: ``$NEUROATTN_TARGET``, else chosen from what is installed
+        and the run's size (numpy for small runs; ``attrs['target_choice']`` says why).
+    coupling : {'auto', 'matmul', 'kernel', 'synapses'}
+        How couplings are computed; 'auto' is BLAS in a numpy step operation on the runtime targets
+        and compiled dense products ('kernel', also available on cython) on cpp_standalone.
     progress : bool, optional
         Show a progress bar; None shows one only for runs that take longer than 2 s.
     point_coords : mapping, optional
@@ -404,4 +466,5 @@ def simulate(spec: Union[NetworkSpec, str], duration, *, dt="0.1 ms", seed: Opti
     return squeeze_point(ds)
 
 
-__all__ = ["run", "RunSettings", "recordable", "simulate", "simulate_batch", "as_spec", "seed_list", "DEFAULT_RECORD"]
+__all__ = ["run", "run_size", "standalone_capable", "RunSettings", "recordable", "simulate", "simulate_batch", "as_spec",
+           "seed_list", "DEFAULT_RECORD"]

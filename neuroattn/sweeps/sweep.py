@@ -177,14 +177,18 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
         raise SweepError(f"backend: must be one of {', '.join(BACKENDS)} (got {backend!r})")
     if scheduler is not None and backend != "dask":
         raise SweepError("scheduler: only the 'dask' backend uses a scheduler address")
-    from neuroattn.engine import resolve_target
+    from neuroattn.engine import choose_target, run_size, standalone_capable
 
-    target = resolve_target(target)
+    target, choice = choose_target(target) if target else (None, None)
     plan = make_plan(spec, space, duration, dt=dt, seeds=seeds, record=record, record_every=record_every,
                      variables=variables, final=final, metrics=metrics, metric_areas=metric_areas,
                      chunk_size=chunk_size, target=target, summary=summary)
+    if target is None:  # chosen for the whole sweep: every chunk runs on the same target
+        target, choice = choose_target(None, work=run_size([spec], plan.n_steps) * plan.n_points,
+                                       standalone=standalone_capable(spec))
+        plan.target = target
     plan.run = uuid.uuid4().hex  # this invocation: its own workers may take over each other's leases
-    attrs = _attrs(spec, space, plan, target)
+    attrs = _attrs(spec, space, plan, target, choice)
     if backend == "dask" and scheduler is not None:
         _reachable(scheduler)  # before the store exists: an unreachable cluster leaves nothing behind
     chunks: dict[int, xr.Dataset] = {}
@@ -285,11 +289,11 @@ def _bar(plan: SweepPlan, todo, progress):
                 dynamic_ncols=True, smoothing=0.1)
 
 
-def _attrs(spec: NetworkSpec, space: Space, plan: SweepPlan, target: str) -> dict:
+def _attrs(spec: NetworkSpec, space: Space, plan: SweepPlan, target: str, target_choice: Optional[str] = None) -> dict:
     from neuroattn.results.provenance import provenance
 
     attrs = provenance(spec, dt=plan.dt, duration=plan.duration, record_every=plan.record_every or 0,
-                       target=target, n_points=plan.n_points, chunk_size=plan.chunk_size,
+                       target=target, target_choice=target_choice, n_points=plan.n_points, chunk_size=plan.chunk_size,
                        n_chunks=plan.n_chunks)
     attrs.update({"title": f"neuroattn sweep of {spec.name}", "sweep_id": plan.identity(),
                   "space": describe_json(space.describe()), "swept_paths": json.dumps(list(plan.columns)),
