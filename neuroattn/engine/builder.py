@@ -212,7 +212,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
             rates.append(spec.areas[name].transfer.writer(
                 {k: v.ravel() for k, v in params.areas[name].transfer.items()},
                 group.variables["u"].get_value(), group.variables["r"].get_value()))
-    reserves = reserve_runs(params, groups, dt) if coupling == "matmul" else {}
+    reserves = reserve_runs(params, groups, dt) if rate_as_state else {}
     rates += reserves.values()  # after every r = f(u), before anything reads the rates
     noise_views = [(proc, groups[spec.stimuli[s].area].variables[f"eta_{s}"].get_value()) for proc, s in noises]
     patterns = [(st.schedule(n_steps, dt), params.patterns[s],  # a spiking area's pattern is a Poisson rate
