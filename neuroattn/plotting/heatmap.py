@@ -6,7 +6,7 @@ from typing import Optional, Sequence
 import numpy as np
 import xarray as xr
 
-from neuroattn.plotting.style import feature_name, quantity_label, save_figure
+from neuroattn.plotting.style import areas_to_draw, feature_name, quantity_label, save_figure
 from neuroattn.plotting.traces import time_axis
 
 
@@ -40,18 +40,7 @@ def heatmap(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, var: s
     """
     import matplotlib.pyplot as plt
 
-    from neuroattn.exceptions import NeuroAttnError
-
-    if "point" in result.dims:
-        raise NeuroAttnError("heatmap: result has a 'point' dim; select one point first (result.isel(point=0))")
-    if var not in result or "time" not in result[var].dims:
-        raise NeuroAttnError(f"var: the result has no traces of {var!r} (recorded: "
-                             f"{', '.join(v for v in result.data_vars if 'time' in result[v].dims)})")
-    present = list(dict.fromkeys(result.area.values.tolist()))
-    names = present if areas is None else list(areas)
-    missing = [a for a in names if a not in present]
-    if missing:
-        raise NeuroAttnError(f"areas: no area named {missing[0]!r} in the result (areas: {', '.join(present)})")
+    names = areas_to_draw(result, var, areas, "heatmap")
     fig, axes = plt.subplots(len(names), 1, sharex=True, figsize=(7.5, 1.5 * len(names) + 0.9), squeeze=False,
                              layout="constrained")
     t, t_unit, _ = time_axis(result)

@@ -15,6 +15,24 @@ FIGURE_FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
 MAX_LEGEND_UNITS = 10
 
 
+def areas_to_draw(result: xr.Dataset, var: str, areas, what: str) -> list[str]:
+    """The areas a per-area figure (`what`: traces, heatmap) draws, after checking that `result` is one
+    point with traces of `var`; one-line errors otherwise."""
+    from neuroattn.exceptions import NeuroAttnError
+
+    if "point" in result.dims:
+        raise NeuroAttnError(f"{what}: result has a 'point' dim; select one point first (result.isel(point=0))")
+    if var not in result or "time" not in result[var].dims:
+        raise NeuroAttnError(f"var: the result has no traces of {var!r} (recorded: "
+                             f"{', '.join(v for v in result.data_vars if 'time' in result[v].dims)})")
+    present = list(dict.fromkeys(result.area.values.tolist()))
+    names = present if areas is None else list(areas)
+    missing = [a for a in names if a not in present]
+    if missing:
+        raise NeuroAttnError(f"areas: no area named {missing[0]!r} in the result (areas: {', '.join(present)})")
+    return names
+
+
 def figure_format(path: Union[str, os.PathLike], what: str = "plot") -> str:
     """'png', 'pdf' or 'svg' from the suffix of `path`; anything else is a one-line error naming `what`."""
     from neuroattn.exceptions import NeuroAttnError

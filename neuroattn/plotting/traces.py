@@ -6,8 +6,8 @@ from typing import Optional, Sequence
 import numpy as np
 import xarray as xr
 
-from neuroattn.plotting.style import (MAX_LEGEND_UNITS, feature_name, quantity_label, save_figure, stored_spec,
-                                      tidy, unit_colours)
+from neuroattn.plotting.style import (MAX_LEGEND_UNITS, areas_to_draw, feature_name, quantity_label, save_figure,
+                                      stored_spec, tidy, unit_colours)
 
 CUE_COLOUR = "#9ecae1"
 STIMULUS_COLOUR = "0.72"
@@ -54,18 +54,7 @@ def traces(result: xr.Dataset, areas: Optional[Sequence[str]] = None, *, var: st
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    from neuroattn.exceptions import NeuroAttnError
-
-    if "point" in result.dims:
-        raise NeuroAttnError("traces: result has a 'point' dim; select one point first (result.isel(point=0))")
-    if var not in result or "time" not in result[var].dims:
-        raise NeuroAttnError(f"var: the result has no traces of {var!r} (recorded: "
-                             f"{', '.join(v for v in result.data_vars if 'time' in result[v].dims)})")
-    present = list(dict.fromkeys(result.area.values.tolist()))
-    names = present if areas is None else list(areas)
-    missing = [a for a in names if a not in present]
-    if missing:
-        raise NeuroAttnError(f"areas: no area named {missing[0]!r} in the result (areas: {', '.join(present)})")
+    names = areas_to_draw(result, var, areas, "traces")
     own = axes is None
     if own:
         fig, axes = plt.subplots(len(names), 1, sharex=True, figsize=(7.5, 1.6 * len(names) + 0.9),
