@@ -27,7 +27,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import Field, PositiveInt
 
-from neuroattn.exceptions import FitError, SpecError
+from neuroattn.exceptions import FitError
 from neuroattn.spec.base import SpecModel
 
 #: Data sets a fit file may name instead of a CSV file.
@@ -86,28 +86,11 @@ def _data(config: FitConfig, where: Path):
 
 def load_fit(path) -> tuple[Any, Any, dict]:
     """(spec, data, keyword arguments for `neuroattn.fit`) from a fit file."""
-    from neuroattn.spec import load_spec
-    from neuroattn.spec.yamlio import read_text, read_yaml
+    from neuroattn.spec.io import config_model, read_config
 
     path = Path(path)
-    try:
-        raw = read_yaml(read_text(path, "fit file"), f"fit file {str(path)!r}")
-    except ValueError as err:
-        raise FitError(str(err)) from None
-    try:
-        config = FitConfig.from_dict(raw, where=path.name)
-    except SpecError as err:
-        raise FitError(f"fit file {str(path)!r}: {err}") from None
-    from neuroattn.spec.io import bundled_models
-
-    model = Path(config.model)
-    model = model if model.is_absolute() else path.parent / model
-    if not model.is_file() and config.model in bundled_models():
-        model = config.model  # a model shipped with neuroattn, by name
-    elif not model.is_file():
-        raise FitError(f"fit file {str(path)!r}: model: no such file {str(model)!r} and no shipped model of "
-                       f"that name (shipped: {', '.join(bundled_models())})")
-    spec = load_spec(model)
+    config = read_config(path, FitConfig, "fit file", FitError)
+    spec = config_model(config.model, path, "fit file", FitError)
     data = _data(config, path.parent)
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in config.params.items()}
     kwargs = config.model_dump(exclude={"model", "data", "select", "params"})

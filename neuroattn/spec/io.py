@@ -148,6 +148,35 @@ def load_spec(source: Union[str, os.PathLike, dict]) -> NetworkSpec:
     return NetworkSpec.from_dict(data)
 
 
+def read_config(path: Union[str, os.PathLike], cls, what: str, error: type):
+    """A YAML file of `what` (``'sweep file'``) read and validated as `cls`; any problem is one line
+    raised as `error`, naming the file."""
+    from neuroattn.exceptions import SpecError
+
+    path = Path(path)
+    try:
+        raw = read_yaml(read_text(path, what), f"{what} {str(path)!r}")
+    except ValueError as err:
+        raise error(str(err)) from None
+    try:
+        return cls.from_dict(raw, where=path.name)
+    except SpecError as err:
+        raise error(f"{what} {str(path)!r}: {err}") from None
+
+
+def config_model(model: str, path: Union[str, os.PathLike], what: str, error: type) -> NetworkSpec:
+    """The spec a config file at `path` names: a YAML file beside it (or an absolute path), or a model
+    shipped with neuroattn by name."""
+    path = Path(path)
+    found = Path(model) if Path(model).is_absolute() else path.parent / model
+    if not found.is_file() and model in bundled_models():
+        return load_spec(model)
+    if not found.is_file():
+        raise error(f"{what} {str(path)!r}: model: no such file {str(found)!r} and no shipped model of that "
+                    f"name (shipped: {', '.join(bundled_models())})")
+    return load_spec(found)
+
+
 def spec_hash(spec: NetworkSpec) -> str:
     """A stable hex digest of the spec's content (the same spec always hashes the same)."""
     memo = spec._serialised

@@ -37,7 +37,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import Field, PositiveInt
 
-from neuroattn.exceptions import SpecError, SweepError
+from neuroattn.exceptions import SweepError
 from neuroattn.spec.base import SpecModel
 
 
@@ -69,34 +69,17 @@ class SweepConfig(SpecModel):
 
 def load_sweep(path, *, trust_scheduler: bool = False) -> tuple[Any, Any, dict]:
     """(spec, space, keyword arguments for `neuroattn.sweep`) from a sweep file."""
-    from neuroattn.spec import bundled_models, load_spec
+    from neuroattn.spec.io import config_model, read_config
     from neuroattn.sweeps.space import from_config
 
-    from neuroattn.spec.yamlio import read_text, read_yaml
-
     path = Path(path)
-    try:
-        data = read_yaml(read_text(path, "sweep file"), f"sweep file {str(path)!r}")
-    except ValueError as err:
-        raise SweepError(str(err)) from None
-    try:
-        config = SweepConfig.from_dict(data, where=path.name)
-    except SpecError as err:
-        raise SweepError(f"sweep file {str(path)!r}: {err}") from None
+    config = read_config(path, SweepConfig, "sweep file", SweepError)
     if config.scheduler is not None and not trust_scheduler:
         # a file passed around must not choose the host this client connects to (and unpickles from)
         raise SweepError(f"sweep file {str(path)!r}: scheduler: a sweep file may not name a scheduler "
                          f"address ({config.scheduler[:60]!r}); give it with --scheduler, or pass "
                          "--trust-scheduler-in-file")
-    model = Path(config.model)
-    if not model.is_absolute():
-        model = path.parent / model
-    if not model.is_file() and config.model in bundled_models():
-        model = config.model  # a model shipped with neuroattn, by name
-    elif not model.is_file():
-        raise SweepError(f"sweep file {str(path)!r}: model: no such file {str(model)!r} and no shipped "
-                         f"model of that name (shipped: {', '.join(bundled_models())})")
-    spec = load_spec(model)
+    spec = config_model(config.model, path, "sweep file", SweepError)
     space = from_config(config.space)
     rec = config.record
     kwargs = dict(dt=config.dt, seeds=config.seeds, final=rec.final, metrics=rec.metrics,
