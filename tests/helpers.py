@@ -35,3 +35,24 @@ def euler_reference(spec, n_steps: int, dt: float, seed: int = 0) -> tuple[np.nd
         r_proj = [history[max(k - d, 0)][model.slices[p.source]] for p, d in zip(spec.projections, delays)]
         u = u + dt * model.rhs(u, I[k], r_proj)
     return out, u
+
+
+def two_area_spec(delay="0 ms", noise=True, delay_bias=True):
+    """Recurrent competition in both areas and three projections (bias and gain), the feedback
+    delayed by `delay` (the bias feedback too, with `delay_bias`)."""
+    import neuroattn as na
+
+    return na.NetworkSpec(
+        areas={"V1": na.Area(n=6, tau="10 ms", transfer="relu", baseline=0.05,
+                             competition=na.Seed(beta=0.5, weights=-0.1)),
+               "PFC": na.Area(n=3, tau="30 ms", transfer={"kind": "sigmoid", "gain": 5, "threshold": 0.3},
+                              u0=[0.1, 0.0, -0.1], competition=na.Lateral(alpha=0.3, beta=0.5, weights=0.5))},
+        projections=[na.Projection(source="V1", target="PFC", weights=na.Random(seed=2, distribution="uniform"),
+                                   scale=0.5),
+                     na.Projection(source="PFC", target="V1", weights=na.Random(seed=3), kind="feedback",
+                                   mode="gain", scale=0.3, delay=delay),
+                     na.Projection(source="PFC", target="V1", name="fb_bias", weights=0.1, kind="feedback",
+                                   delay=delay if delay_bias else "0 ms")],
+        stimuli=[na.Stimulus(area="V1", amplitude=np.linspace(1.0, 0.5, 6), onset="2 ms",
+                             noise=na.OUNoise(sigma=0.2, tau="5 ms") if noise else None),
+                 na.Stimulus(area="PFC", amplitude=[0.5, 0, 0], offset="50 ms")])

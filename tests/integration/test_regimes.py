@@ -52,19 +52,24 @@ def test_excitatory_seed_weights_never_select_a_winner():
     assert "winner-take-all" not in set(classify_regime(res, "A").values)
 
 
-def test_oscillation_and_runaway_are_recognised():
-    ei = na.load_spec("""
+def ei_oscillator(noise: str = ""):
+    """Two self-exciting E units and a slower I unit: a limit cycle (`noise`: extra stimulus fields)."""
+    return na.load_spec(f"""
 name: ei
 areas:
-  E: {n: 2, tau: 10 ms, transfer: {kind: sigmoid, gain: 8, threshold: 0.5}}
-  I: {n: 1, tau: 30 ms, transfer: {kind: sigmoid, gain: 8, threshold: 0.5}}
+  E: {{n: 2, tau: 10 ms, transfer: {{kind: sigmoid, gain: 8, threshold: 0.5}}}}
+  I: {{n: 1, tau: 30 ms, transfer: {{kind: sigmoid, gain: 8, threshold: 0.5}}}}
 projections:
-  - {source: E, target: I, weights: 0.75}
-  - {source: I, target: E, weights: -2.0}
-  - {source: E, target: E, weights: [[1.5, 0.0], [0.0, 1.5]]}
+  - {{source: E, target: I, weights: 0.75}}
+  - {{source: I, target: E, weights: -2.0}}
+  - {{source: E, target: E, weights: [[1.5, 0.0], [0.0, 1.5]]}}
 stimuli:
-  - {area: E, amplitude: 0.8}
+  - {{area: E, amplitude: 0.8{noise}}}
 """)
+
+
+def test_oscillation_and_runaway_are_recognised():
+    ei = ei_oscillator()
     res = na.simulate(ei, "2 s", record_every=10, seed=0, progress=False)
     assert str(classify_regime(res, "E").values) == "oscillation"
     with pytest.warns(na.DivergenceWarning):
@@ -151,17 +156,7 @@ def test_noise_driven_runs_are_labelled_by_their_mean_not_their_fluctuations():
     for seed in range(4):
         res = na.simulate_batch(specs, "2 s", record_every=50, record=("r", "I"), seed=seed, progress=False)
         assert classify_regime(res, "V1").values.tolist() == ["coexistence", "winner-take-all"], seed
-    ei = na.load_spec("""
-areas:
-  E: {n: 2, tau: 10 ms, transfer: {kind: sigmoid, gain: 8, threshold: 0.5}}
-  I: {n: 1, tau: 30 ms, transfer: {kind: sigmoid, gain: 8, threshold: 0.5}}
-projections:
-  - {source: E, target: I, weights: 0.75}
-  - {source: I, target: E, weights: -2.0}
-  - {source: E, target: E, weights: [[1.5, 0.0], [0.0, 1.5]]}
-stimuli:
-  - {area: E, amplitude: 0.8, noise: {sigma: 0.02, tau: 10 ms}}
-""")
+    ei = ei_oscillator(noise=", noise: {sigma: 0.02, tau: 10 ms}")
     res = na.simulate_batch([ei] * 3, "2 s", record_every=10, seed=[0, 1, 2], progress=False)
     assert classify_regime(res, "E").values.tolist() == ["oscillation"] * 3
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import neuroattn as na
-from helpers import euler_reference
+from helpers import euler_reference, two_area_spec
 
 DT = 1e-4
 
@@ -50,21 +50,6 @@ def three_models_spec():
         stimuli=[na.Stimulus(area="S", amplitude=np.linspace(0.2, 1.0, 5), onset="5 ms", offset="80 ms", ramp="10 ms"),
                  na.Stimulus(area="L", amplitude=na.Bump(peak=1.0, center=0.4, width=0.15)),
                  na.Stimulus(area="D", amplitude=[1.0, 0.7, 0.4, 0.1], onset="20 ms")])
-
-
-def two_area_spec(delay="0 ms", noise=True):
-    return na.NetworkSpec(
-        areas={"V1": na.Area(n=6, tau="10 ms", transfer="relu", baseline=0.05,
-                             competition=na.Seed(beta=0.5, weights=-0.1)),
-               "PFC": na.Area(n=3, tau="30 ms", transfer={"kind": "sigmoid", "gain": 5, "threshold": 0.3},
-                              u0=[0.1, 0.0, -0.1], competition=na.Lateral(alpha=0.3, beta=0.5, weights=0.5))},
-        projections=[na.Projection(source="V1", target="PFC", weights=na.Random(seed=2, distribution="uniform"), scale=0.5),
-                     na.Projection(source="PFC", target="V1", weights=na.Random(seed=3), kind="feedback",
-                                   mode="gain", scale=0.3, delay=delay),
-                     na.Projection(source="PFC", target="V1", name="fb_bias", weights=0.1, kind="feedback", delay=delay)],
-        stimuli=[na.Stimulus(area="V1", amplitude=np.linspace(1.0, 0.5, 6), onset="2 ms",
-                             noise=na.OUNoise(sigma=0.2, tau="5 ms") if noise else None),
-                 na.Stimulus(area="PFC", amplitude=[0.5, 0, 0], offset="50 ms")])
 
 
 @pytest.mark.parametrize("make", [three_models_spec, two_area_spec, lambda: two_area_spec(delay="3 ms")],

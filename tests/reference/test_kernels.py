@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import neuroattn as na
-from helpers import euler_reference
+from helpers import euler_reference, two_area_spec as _two_area_spec
 from neuroattn.engine import device
 from neuroattn.engine.batch import batch_params
 from neuroattn.engine.builder import coupling_plan, couplings_of
@@ -18,20 +18,8 @@ DT = 1e-4
 
 
 def two_area_spec(delay="0 ms", noise=True):
-    """Recurrent competition in both areas and three projections (bias and gain), optionally delayed."""
-    return na.NetworkSpec(
-        areas={"V1": na.Area(n=6, tau="10 ms", transfer="relu", baseline=0.05,
-                             competition=na.Seed(beta=0.5, weights=-0.1)),
-               "PFC": na.Area(n=3, tau="30 ms", transfer={"kind": "sigmoid", "gain": 5, "threshold": 0.3},
-                              u0=[0.1, 0.0, -0.1], competition=na.Lateral(alpha=0.3, beta=0.5, weights=0.5))},
-        projections=[na.Projection(source="V1", target="PFC", weights=na.Random(seed=2, distribution="uniform"),
-                                   scale=0.5),
-                     na.Projection(source="PFC", target="V1", weights=na.Random(seed=3), kind="feedback",
-                                   mode="gain", scale=0.3, delay=delay),
-                     na.Projection(source="PFC", target="V1", name="fb_bias", weights=0.1, kind="feedback")],
-        stimuli=[na.Stimulus(area="V1", amplitude=np.linspace(1.0, 0.5, 6), onset="2 ms",
-                             noise=na.OUNoise(sigma=0.2, tau="5 ms") if noise else None),
-                 na.Stimulus(area="PFC", amplitude=[0.5, 0, 0], offset="50 ms")])
+    """The shared two-area spec with only the gain feedback delayed (one delayed coupling)."""
+    return _two_area_spec(delay, noise, delay_bias=False)
 
 
 def seed_specs(betas, n=7, per_point_weights=False):
