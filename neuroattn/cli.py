@@ -21,6 +21,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"neuroattn: error: {message} (see {self.prog} --help)\n")
 
 
+def _store_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """The options of a command that writes a resumable store of a `what` (sweep, fit) from a file."""
+    parser.add_argument("--out", required=True, help=f"Zarr store (.zarr); rerunning the same {what} resumes it")
+    parser.add_argument("--backend", choices=("batched", "processes", "dask"), default=None,
+                        help="override the file's backend")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (processes, local dask)")
+    parser.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
+    parser.add_argument("--overwrite", action="store_true", help=f"replace a store of a different {what}")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="neuroattn", description="Simulate attention as "
                                      "competition-inhibition dynamics across cortical areas (Brian2).")
@@ -40,28 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
     sw = sub.add_parser("sweep", help="run a parameter sweep file into a resumable Zarr store")
     sw.add_argument("sweep", help="sweep YAML file (model, space, duration, record, backend)")
-    sw.add_argument("--out", required=True, help="Zarr store (.zarr); rerunning resumes it")
-    sw.add_argument("--backend", choices=("batched", "processes", "dask"), default=None,
-                    help="override the file's backend")
-    sw.add_argument("--workers", type=int, default=None, help="worker processes (processes, local dask)")
-    sw.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
+    _store_options(sw, "sweep")
     sw.add_argument("--trust-scheduler-in-file", action="store_true",
                     help="let the sweep file name the scheduler address (off: a file cannot choose a host)")
     sw.add_argument("--chunk-size", type=int, default=None, help="points per chunk")
     sw.add_argument("--target", default=None, choices=("numpy", "cython", "cpp_standalone"),
                     help="Brian2 code-generation target")
     sw.add_argument("--netcdf", default=None, help="also export the finished sweep to this .nc file")
-    sw.add_argument("--overwrite", action="store_true", help="replace a store of a different sweep")
-    sw.add_argument("--quiet", action="store_true", help="no progress bar, no summary line")
     ft = sub.add_parser("fit", help="fit a model's parameters to data (a fit file) into a resumable Zarr store")
     ft.add_argument("fit", help="fit YAML file (model, data, params, objective, optimiser)")
-    ft.add_argument("--out", required=True, help="Zarr store (.zarr); rerunning the same fit resumes it")
-    ft.add_argument("--backend", choices=("batched", "processes", "dask"), default=None,
-                    help="override the file's backend")
-    ft.add_argument("--workers", type=int, default=None, help="worker processes (processes, local dask)")
-    ft.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
-    ft.add_argument("--overwrite", action="store_true", help="replace a store of a different fit")
-    ft.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    _store_options(ft, "fit")
     pl = sub.add_parser("plot", help="draw a figure of a saved result or sweep store")
     pl.add_argument("result", help="result file (.nc or .zarr) or sweep store (.zarr)")
     pl.add_argument("--kind", choices=PLOT_KINDS, default="traces",
