@@ -386,6 +386,7 @@ def _synapses(params, parts: SpikingParts, bdt) -> None:
             view = parts.groups[proj.target].variables[f"in_{p}"].get_value()
             parts.rate_inputs.append((view, proj.source, params.projections[p]))
 
+    made = {}  # connection key -> its Synapses
     for key, (pre_group, post_group, chunks) in connections(params, parts.groups).items():
         pre_name, post_name, kind, channel = key
         sign = 1 if channel == "exc" else -1
@@ -397,8 +398,13 @@ def _synapses(params, parts: SpikingParts, bdt) -> None:
         if any(c[3] for c in chunks):
             syn.delay = np.concatenate([np.full(len(c[0]), c[3]) for c in chunks]) * brian2.second
         parts.objects.append(syn)
-        parts.values.append(lambda params, syn=syn, key=key: [
-            (syn, "w", np.concatenate([c[2] for c in connections(params, parts.groups)[key][2]]))])
+        made[key] = syn
+
+    def weights(params) -> list:  # every merged Synapses' weights from one pass over the connections
+        found = connections(params, parts.groups)
+        return [(syn, "w", np.concatenate([c[2] for c in found[key][2]])) for key, syn in made.items()]
+    if made:
+        parts.values.append(weights)
 
 
 def has_pool(spec, name: str) -> bool:
