@@ -67,6 +67,19 @@ class RuleParams:
     structural: Optional[object] = None  # Structural of the first point
     structural_constants: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (K,)
 
+    def take(self, index: np.ndarray) -> "RuleParams":
+        return RuleParams(self.rule, _take_all(self.constants, index), self.structural,
+                          _take_all(self.structural_constants, index))
+
+
+def _take(arr: Optional[np.ndarray], index: np.ndarray, per_point: bool = True) -> Optional[np.ndarray]:
+    """`arr`'s rows (its leading point axis) at `index`; None and arrays shared by all points stay."""
+    return arr if arr is None or not per_point else np.take(arr, index, axis=0)
+
+
+def _take_all(values: dict, index: np.ndarray) -> dict:
+    return {k: np.take(v, index, axis=0) for k, v in values.items()}
+
 
 def _by_name(dicts: Sequence[dict]) -> dict[str, np.ndarray]:
     return {k: np.array([d[k] for d in dicts]) for k in dicts[0]}
@@ -89,6 +102,10 @@ class ReserveParams:
     features: np.ndarray  # preferred feature of every unit of the area (reserve units: their parent's)
     above: Optional[np.ndarray] = None  # (K,) recruitment threshold, where recruit_when is given
     duration: Optional[np.ndarray] = None  # (K,) seconds
+
+    def take(self, index: np.ndarray) -> "ReserveParams":
+        return ReserveParams(self.reserve, self.n_regular, self.features, _take(self.above, index),
+                             _take(self.duration, index))
 
 
 def _reserve_params(areas: Sequence) -> Optional[ReserveParams]:
@@ -136,6 +153,17 @@ class AreaParams:
     def spiking(self) -> bool:
         return self.neuron is not None
 
+    def take(self, index: np.ndarray) -> "AreaParams":
+        """The points at `index` (rows of every per-point array; shared arrays stay shared)."""
+        coupling = self.coupling
+        return AreaParams(
+            self.name, self.n, self.dynamics, _take(self.u0, index), _take(self.baseline, index),
+            _take_all(self.transfer, index), _take_all(self.constants, index),
+            coupling=_take(coupling, index, coupling is not None and coupling.ndim == 3),
+            plastic=None if self.plastic is None else self.plastic.take(index),
+            neuron=None if self.neuron is None else {k: (np.take(v, index, axis=0), u) for k, (v, u) in self.neuron.items()},
+            reserve=None if self.reserve is None else self.reserve.take(index))
+
 
 @dataclass
 class BatchParams:
@@ -159,6 +187,16 @@ class BatchParams:
     def n_points(self) -> int:
         return len(self.specs)
 
+    def take(self, index: np.ndarray, specs: Sequence[NetworkSpec]) -> "BatchParams":
+        """The batch of `specs`, point k being point ``index[k]`` of this one (same numbers)."""
+        return BatchParams(
+            list(specs), {name: a.take(index) for name, a in self.areas.items()},
+            [_take(w, index, w.ndim == 3) for w in self.projections], [_take(a, index) for a in self.amplitudes],
+            [_take(a, index) for a in self.noise_sigma], [_take(a, index) for a in self.noise_tau],
+            [_take(a, index) for a in self.patterns],
+            [None if r is None else r.take(index) for r in self.projection_rules],
+            [_take_all(task, index) for task in self.tasks])
+
 
 def group_by_structure(specs: Sequence[NetworkSpec]) -> list[list[int]]:
     """Positions of `specs` grouped by structure, in order of first appearance."""
@@ -174,6 +212,9 @@ def group_by_structure(specs: Sequence[NetworkSpec]) -> list[list[int]]:
 def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
     """Check that `specs` share one structure and stack their numbers.
 
+    Points that are one spec object (a sweep's row run for several seeds, a fit's candidate in
+    several trials) are computed once and their rows repeated.
+
     Raises
     ------
     BuildError
@@ -182,6 +223,16 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
     specs = list(specs)
     if not specs:
         raise BuildError("batch: needs at least one spec")
+    first: dict[int, int] = {}
+    index = np.array([first.setdefault(id(s), len(first)) for s in specs])
+    if len(first) == len(specs):
+        return _stacked(specs, range(len(specs)))
+    positions = np.unique(index, return_index=True)[1]
+    return _stacked([specs[k] for k in positions], positions).take(index, specs)
+
+
+def _stacked(specs: list[NetworkSpec], positions: Sequence[int]) -> BatchParams:
+    """`batch_params` of distinct spec objects (at `positions` of the caller's list, for messages)."""
     cache = MatrixCache()
     built: dict[int, tuple] = {}  # points of one sweep row share their area objects: build each once
 
@@ -201,7 +252,7 @@ def batch_params(specs: Sequence[NetworkSpec]) -> BatchParams:
         other = structure_key(spec)
         if other != key:
             part = ("areas", "projections", "stimuli", "tasks")[next(i for i in range(4) if other[i] != key[i])]
-            raise BuildError(f"batch: point {k} differs from point 0 in the structure of its {part}; "
+            raise BuildError(f"batch: point {positions[k]} differs from point 0 in the structure of its {part}; "
                              "only numbers may differ within one batch")
     areas = {}
     for name, area in specs[0].areas.items():

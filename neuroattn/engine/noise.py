@@ -36,8 +36,10 @@ class OUProcess:
 
     def __init__(self, seeds: Sequence[int], stimulus: int, sigma: np.ndarray, tau: np.ndarray, dt: float,
                  n_steps: Optional[int] = None):
+        # points with one seed share one stream: draw it once (a sweep's rows, a fit's candidates)
+        distinct, self._stream = np.unique(np.asarray([int(s) for s in seeds], np.int64), return_inverse=True)
         self._rngs = [np.random.default_rng(np.random.SeedSequence(int(s), spawn_key=(stimulus,)))
-                      for s in seeds]
+                      for s in distinct]
         self.n = sigma.shape[1]
         self._decay = (dt / tau).ravel()
         self._kick = (sigma * np.sqrt(2.0 * dt / tau)).ravel()
@@ -50,8 +52,8 @@ class OUProcess:
 
     def _normals(self) -> np.ndarray:
         if self._pos == len(self._block):
-            self._block = np.concatenate([rng.standard_normal((self._block_steps, self.n)) for rng in self._rngs],
-                                         axis=1)
+            draws = np.stack([rng.standard_normal((self._block_steps, self.n)) for rng in self._rngs], axis=1)
+            self._block = draws[:, self._stream].reshape(self._block_steps, -1)
             self._pos = 0
         xi = self._block[self._pos]
         self._pos += 1
