@@ -174,6 +174,18 @@ class _Evaluator:
         self.rows: list[dict] = []
         self.best: Optional[tuple] = None  # (loss, x, trials frame)
         self.on_batch: Optional[Callable[[float], None]] = None
+        self._cache = None  # the engine's NetworkCache, kept for every batch run here (`close` ends it)
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     @property
     def n_conditions(self) -> int:
@@ -212,21 +224,35 @@ class _Evaluator:
         return parse_time(self.duration)
 
     def simulate(self, X: np.ndarray) -> xr.Dataset:
-        """One batch: every candidate x condition x trial as a point of one sweep."""
-        from neuroattn.sweeps import sweep
+        """One batch: every candidate x condition x trial as a point of one sweep.
+
+        With a store (or another backend) the batch is a `neuroattn.sweep` into its own store, so a
+        killed fit resumes; in memory on this process it is the same sweep plan run by
+        `neuroattn.sweeps.run_plan`, which skips what only stores and users need (layout,
+        provenance, progress) and keeps one engine cache for the whole fit.
+        """
+        from neuroattn.sweeps import make_plan, run_plan, sweep
 
         n_points = len(X) * self.n_conditions * len(self.seeds)
-        store = None
-        if self.store is not None:
-            store = Path(self.store) / "evaluations" / f"{self.batches:05d}.zarr"
-            store.parent.mkdir(parents=True, exist_ok=True)
         summary = self.objective if not isinstance(self.objective, UserObjective) else None
+        options = dict(dt=self.dt, seeds=self.seeds, final=summary is None, summary=summary,
+                       chunk_size=self._chunk(n_points), target=self.target)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)
-            ds = sweep(self.spec, self._space(X), self.duration, dt=self.dt, seeds=self.seeds,
-                       final=summary is None, summary=summary, store=store, backend=self.backend,
-                       chunk_size=self._chunk(n_points), workers=self.workers, scheduler=self.scheduler,
-                       target=self.target, progress=False)
+            if self.store is None and self.backend == "batched" and summary is not None:
+                if self._cache is None:
+                    from neuroattn.engine import NetworkCache
+
+                    self._cache = NetworkCache()
+                plan = make_plan(self.spec, self._space(X), self.duration, **options)
+                ds = run_plan(plan, self.spec, cache=self._cache)
+            else:
+                store = None
+                if self.store is not None:
+                    store = Path(self.store) / "evaluations" / f"{self.batches:05d}.zarr"
+                    store.parent.mkdir(parents=True, exist_ok=True)
+                ds = sweep(self.spec, self._space(X), self.duration, store=store, backend=self.backend,
+                           workers=self.workers, scheduler=self.scheduler, progress=False, **options)
         ds = ds.load()
         n_c, n_t = self.n_conditions, len(self.seeds)
         k = np.arange(n_points)
@@ -264,24 +290,37 @@ class _Evaluator:
                                f"(got shape {losses.shape})")
             frames = [None] * len(X)
         else:
-            frames = [self._trials(ds, s) for s in range(len(X))]
-            losses = np.array([self._loss(frames[s], Z[s]) for s in range(len(X))])
+            frames = None
+            losses = self._losses(ds, Z)
         losses = np.where(np.isfinite(losses), losses, PENALTY)
         for s in range(len(X)):
             self.rows.append({"batch": self.batches, "stage": stage, "loss": float(losses[s]),
                               **{p.path: float(X[s, i]) for i, p in enumerate(self.parameters)},
                               **{f"z:{p.path}": float(Z[s, i]) for i, p in enumerate(self.parameters)}})
             if self.best is None or losses[s] < self.best[0]:
-                self.best = (float(losses[s]), Z[s].copy(), frames[s])
+                self.best = (float(losses[s]), Z[s].copy(), None if frames is None else frames[s])
+        if frames is None and self.best[2] is None:  # a new best of this batch: its trials, one row each
+            s = int(np.flatnonzero(losses == self.best[0])[0])
+            self.best = (self.best[0], self.best[1], self._trials(ds, s))
         self.batches += 1
         if self.on_batch is not None:
             self.on_batch(self.best[0])
         return losses
 
-    def _loss(self, frame: pd.DataFrame, z: np.ndarray) -> float:
-        if frame["diverged"].any():
-            return PENALTY
-        return float(self.readout(z).loss(frame, self.data))
+    def _losses(self, ds: xr.Dataset, Z: np.ndarray) -> np.ndarray:
+        """Every candidate's loss (`PENALTY` where a trial diverged); all at once with `Objective.losses`
+        unless fitted readout fields make each candidate's objective its own."""
+        S, per = len(Z), self.n_conditions * len(self.seeds)
+        diverged = ds["diverged"].values.reshape(S, per).any(axis=1)
+        values = {name: ds[name].values.reshape((S, per) + ds[name].shape[1:]) for name in self.objective.variables(self.spec)}
+        condition = ds["condition"].values[:per]
+        with np.errstate(all="ignore"):
+            if any(p.on_objective for p in self.parameters):
+                losses = np.array([self.readout(z).losses({k: v[s:s + 1] for k, v in values.items()}, condition,
+                                                          self.data, self.table)[0] for s, z in enumerate(Z)])
+            else:
+                losses = np.asarray(self.objective.losses(values, condition, self.data, self.table), float)
+        return np.where(diverged, PENALTY, losses)
 
     def history(self) -> xr.Dataset:
         frame = pd.DataFrame(self.rows)
@@ -518,6 +557,7 @@ def fit(spec, data, params: Mapping[str, Any], objective="squared_error", method
                 value, z_best, frame = evaluate.best
     finally:
         bar.close()
+        evaluate.close()
     best = {p.path: float(p.value(z)) for p, z in zip(parameters, z_best)}
     fitted = spec.replace({p.path: p.spec_value(best[p.path]) for p in parameters if not p.on_objective}) \
         if any(not p.on_objective for p in parameters) else spec
@@ -561,10 +601,10 @@ def synthetic_data(spec, values: Mapping[str, float], objective, conditions: pd.
             placeholder[column] = 0.0
     # bounds that start at each value: the one candidate, z = 0, is `values`
     parameters = parse_params({k: (v, v + abs(v) + 1.0) for k, v in values.items()}, spec, objective)
-    evaluate = _Evaluator(spec, placeholder, parameters, objective, duration=duration, dt=dt, trials=trials,
-                          seed=seed, store=None, backend="batched", workers=None, scheduler=None, chunk_size=None,
-                          target=target)
-    ds = evaluate.simulate(np.array([[p.lo for p in parameters]]))
+    with _Evaluator(spec, placeholder, parameters, objective, duration=duration, dt=dt, trials=trials, seed=seed,
+                    store=None, backend="batched", workers=None, scheduler=None, chunk_size=None,
+                    target=target) as evaluate:
+        ds = evaluate.simulate(np.array([[p.lo for p in parameters]]))
     frame = evaluate._trials(ds, 0)
     return evaluate.readout(np.zeros(len(parameters))).synthetic(frame, evaluate.table)
 

@@ -99,6 +99,23 @@ class Objective(SpecModel):
         column indexing `condition_table` rows) and `data` the checked data with a ``condition`` column."""
         raise NotImplementedError
 
+    def losses(self, values: dict[str, np.ndarray], condition: np.ndarray, data: pd.DataFrame,
+               table: pd.DataFrame) -> np.ndarray:
+        """Scores of S candidates at once: ``values[name]`` holds each candidate's trials, shape
+        ``(S, R, ...)`` (the `variables`, every candidate's R trials in the same order), and
+        `condition` (R,) the row of `table` each trial ran. This default scores one candidate after
+        another with `loss`; an objective whose score is array code overrides it (one pass for a
+        whole generation) and defines `loss` through it."""
+        n = len(next(iter(values.values())))
+        out = np.empty(n)
+        for s in range(n):
+            frame = pd.DataFrame({"condition": condition})
+            for name, v in values.items():
+                frame[name] = list(v[s]) if v.ndim > 2 else v[s]
+            frame.attrs["table"] = table
+            out[s] = self.loss(frame, data)
+        return out
+
     def predict(self, trials: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
         """What the model predicts per condition (one row per row of the condition table)."""
         raise NotImplementedError
@@ -331,39 +348,47 @@ class SquaredError(Objective):
         rates = area_rates(result, self.area, window=window, var=self.var).transpose("point", "unit")
         return {"rates": xr.DataArray(rates.values, dims=("point", "area_unit"))}
 
+    @staticmethod
+    def _models(rates: np.ndarray, condition: np.ndarray, n_conditions: int) -> np.ndarray:
+        """(S, conditions, units) model values of S candidates' trials `rates` (S, R, units), averaged
+        over each condition's trials."""
+        out = np.full((rates.shape[0], n_conditions, rates.shape[2]), np.nan)
+        for c in np.unique(condition):
+            out[:, c] = rates[:, condition == c].mean(1)
+        return out
+
     def _model(self, trials: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
         """(conditions, units) model values, averaged over trials."""
-        rates = np.stack(trials["rates"].to_numpy())
-        out = np.full((len(table), rates.shape[1]), np.nan)
-        for c, index in trials.groupby("condition").indices.items():
-            out[c] = rates[index].mean(0)
-        return out
+        return self._models(np.stack(trials["rates"].to_numpy())[None], trials["condition"].to_numpy(), len(table))[0]
 
     def _reference(self, table: pd.DataFrame) -> np.ndarray:
         return np.all([table[k].to_numpy() == v for k, v in self.normalize_to.items()], axis=0)
 
-    def _pairs(self, trials, data, table) -> tuple[np.ndarray, np.ndarray]:
-        model = self._model(trials, table)
+    def _pairs(self, model: np.ndarray, data, table) -> tuple[np.ndarray, np.ndarray]:
+        """(predicted (S, rows), observed (rows,)) for the data's rows, from S candidates' `model`."""
         units = data["unit"].to_numpy().astype(int)
-        if units.min() < 0 or units.max() >= model.shape[1]:
-            raise FitError(f"data.unit: must index a unit of {self.area} (0 to {model.shape[1] - 1}; "
+        if units.min() < 0 or units.max() >= model.shape[2]:
+            raise FitError(f"data.unit: must index a unit of {self.area} (0 to {model.shape[2] - 1}; "
                            f"got {units.min() if units.min() < 0 else units.max()})")
-        predicted = model[data["condition"].to_numpy(), units]
+        predicted = model[:, data["condition"].to_numpy(), units]
         observed = data["rate"].to_numpy(float)
         if self.normalize_to is not None:
             ref = self._reference(table)
             in_ref = ref[data["condition"].to_numpy()]
             if not in_ref.any():
                 raise FitError(f"objective.normalize_to: no data row has {self.normalize_to}")
-            predicted = predicted / np.max(np.abs(model[ref]))
+            predicted = predicted / np.max(np.abs(model[:, ref].reshape(len(model), -1)), axis=1)[:, None]
             observed = observed / np.max(np.abs(observed[in_ref]))
         return predicted, observed
 
+    def losses(self, values, condition, data, table) -> np.ndarray:
+        predicted, observed = self._pairs(self._models(values["rates"], condition, len(table)), data, table)
+        err = np.sum((predicted - observed) ** 2, axis=1)
+        return np.where(np.isfinite(err), err, np.inf)
+
     def loss(self, trials, data) -> float:
-        table = trials.attrs["table"]
-        predicted, observed = self._pairs(trials, data, table)
-        err = float(np.sum((predicted - observed) ** 2))
-        return err if np.isfinite(err) else np.inf
+        values = {"rates": np.stack(trials["rates"].to_numpy())[None]}
+        return float(self.losses(values, trials["condition"].to_numpy(), data, trials.attrs["table"])[0])
 
     def predict(self, trials, table) -> pd.DataFrame:
         model = self._model(trials, table)

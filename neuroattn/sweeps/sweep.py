@@ -177,15 +177,14 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
         raise SweepError(f"backend: must be one of {', '.join(BACKENDS)} (got {backend!r})")
     if scheduler is not None and backend != "dask":
         raise SweepError("scheduler: only the 'dask' backend uses a scheduler address")
-    from neuroattn.engine import choose_target, run_size, standalone_capable
+    from neuroattn.engine import choose_target
 
     target, choice = choose_target(target) if target else (None, None)
     plan = make_plan(spec, space, duration, dt=dt, seeds=seeds, record=record, record_every=record_every,
                      variables=variables, final=final, metrics=metrics, metric_areas=metric_areas,
                      chunk_size=chunk_size, target=target, summary=summary)
     if target is None:  # chosen for the whole sweep: every chunk runs on the same target
-        target, choice = choose_target(None, work=run_size([spec], plan.n_steps) * plan.n_points,
-                                       standalone=standalone_capable(spec))
+        target, choice = _automatic_target(spec, plan)
         plan.target = target
     plan.run = uuid.uuid4().hex  # this invocation: its own workers may take over each other's leases
     attrs = _attrs(spec, space, plan, target, choice)
@@ -230,6 +229,27 @@ def sweep(spec: Union[NetworkSpec, str], space: Union[Space, Mapping, Sequence],
             raise SweepError("store: some chunks are still missing after the run; rerun to complete them")
         return ds
     return _in_memory(spec, plan, chunks, attrs)
+
+
+def _automatic_target(spec: NetworkSpec, plan: SweepPlan) -> tuple[str, str]:
+    """The target for every chunk of `plan` from the sweep's whole size, and why."""
+    from neuroattn.engine import choose_target, run_size, standalone_capable
+
+    return choose_target(None, work=run_size([spec], plan.n_steps) * plan.n_points,
+                         standalone=standalone_capable(spec))
+
+
+def run_plan(plan: SweepPlan, spec: NetworkSpec, cache=None) -> xr.Dataset:
+    """Every chunk of `plan` computed here, in order, as one Dataset along ``point``.
+
+    The lean form of an in-memory `sweep` for callers that run many small sweeps of one structure
+    (a fit's batches): no store, no progress bar, no provenance or coordinates beyond ``point``, and
+    the caller's `neuroattn.engine.NetworkCache` kept from one call to the next. The numbers are
+    those `sweep` computes (the same `SweepPlan.run_chunk`).
+    """
+    if plan.target is None:
+        plan.target = _automatic_target(spec, plan)[0]
+    return concat_chunks({i: plan.run_chunk(i, cache=cache) for i in range(plan.n_chunks)})
 
 
 def _reachable(address: str, timeout: float = 10.0) -> None:
@@ -304,4 +324,4 @@ def _attrs(spec: NetworkSpec, space: Space, plan: SweepPlan, target: str, target
 
 
 
-__all__ = ["sweep", "make_plan"]
+__all__ = ["sweep", "make_plan", "run_plan"]
