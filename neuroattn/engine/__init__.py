@@ -6,7 +6,8 @@ Public names (everything outside the engine uses only these):
 - `run` with `RunSettings`: any specs, checked settings, optional `NetworkCache` for compiled
   standalone networks reused across calls (sweeps, fits);
 - `recordable`: the variables a spec's run can trace, with units and long names;
-- `structure_key`: what must be equal for specs to share one network;
+- `structure_key`: what must be equal for specs to share one network; `per_unit_constant`: the
+  paths whose per-point values `run` takes as arrays (``constants=``) instead of one spec per point;
 - `TARGETS`, `resolve_target`, `choose_target` (the automatic target and why), `describe_choice`,
   `run_size`, `standalone_capable`, `DIVERGENCE_LIMIT`.
 """
@@ -39,7 +40,7 @@ _brian2 = _import_brian2()
 # The engine detects run-away dynamics itself (per batch point, as a DivergenceWarning and the
 # `diverged` flag); Brian2's own "invalid values" log line would repeat it once per network.
 _brian2.BrianLogger.suppress_name("invalid_values")
-from neuroattn.engine.batch import structure_key  # noqa: E402
+from neuroattn.engine.batch import per_unit_constant, structure_key  # noqa: E402
 from neuroattn.engine.collect import DIVERGENCE_LIMIT  # noqa: E402
 from neuroattn.engine.compiled import NetworkCache  # noqa: E402
 from neuroattn.engine.device import (TARGETS, choose_target, compiled_targets, describe_choice,  # noqa: E402
@@ -48,6 +49,7 @@ from neuroattn.engine.noise import OUProcess  # noqa: E402
 from neuroattn.engine.simulation import (DEFAULT_RECORD, RunSettings, recordable, run, run_size,  # noqa: E402
                                          simulate, simulate_batch, standalone_capable)
 
-__all__ = ["simulate", "simulate_batch", "run", "RunSettings", "recordable", "NetworkCache", "structure_key", "TARGETS",
+__all__ = ["simulate", "simulate_batch", "run", "RunSettings", "recordable", "NetworkCache", "structure_key",
+           "per_unit_constant", "TARGETS",
            "resolve_target", "choose_target", "compiled_targets", "describe_choice", "run_size", "standalone_capable",
            "DIVERGENCE_LIMIT", "DEFAULT_RECORD", "OUProcess"]

@@ -9,7 +9,7 @@ Nothing here imports brian2.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
 import numpy as np
@@ -187,6 +187,17 @@ class BatchParams:
     def n_points(self) -> int:
         return len(self.specs)
 
+    def with_constants(self, values: dict[tuple[str, str], np.ndarray]) -> "BatchParams":
+        """This batch with per-unit constants replaced: ``(area, constant) -> (K,)`` SI values, one per
+        point, for every unit of the area (see `per_unit_constant`)."""
+        areas = dict(self.areas)
+        for (name, constant), v in values.items():
+            area = areas[name]
+            column = np.asarray(v, float).reshape(-1, 1)
+            areas[name] = replace(area, constants={**area.constants,
+                                                   constant: np.repeat(column, area.n, axis=1)})
+        return replace(self, areas=areas)
+
     def take(self, index: np.ndarray, specs: Sequence[NetworkSpec]) -> "BatchParams":
         """The batch of `specs`, point k being point ``index[k]`` of this one (same numbers)."""
         return BatchParams(
@@ -196,6 +207,31 @@ class BatchParams:
             [_take(a, index) for a in self.patterns],
             [None if r is None else r.take(index) for r in self.projection_rules],
             [_take_all(task, index) for task in self.tasks])
+
+
+def per_unit_constant(spec: NetworkSpec, path: str) -> Optional[tuple[str, str, str]]:
+    """``(area, constant, unit)`` where `path` sets one scalar per-unit constant of a batch and nothing
+    else, else None.
+
+    That is a scalar parameter of a rate area's own dynamics, ``areas.<A>.dynamics.parameters.<P>``:
+    its value reaches only the constant ``P`` of every unit of ``A`` (`area_dynamics` reads it with
+    `parameter_values`; the structure holds only its unit). Points that differ only in such values
+    can therefore share one spec, with the values given as an array (`BatchParams.with_constants`),
+    instead of one validated spec per point.
+    """
+    from neuroattn.spec.paths import parse_path
+    from neuroattn.spec.quantities import parse_quantity
+
+    tokens = parse_path(path)
+    if len(tokens) != 5 or tokens[0] != "areas" or tokens[2:4] != ["dynamics", "parameters"]:
+        return None
+    area = spec.areas.get(tokens[1]) if isinstance(tokens[1], str) else None
+    if area is None or area.spiking or area.dynamics is None:
+        return None
+    value = area.dynamics.parameters.get(tokens[4])
+    if value is None or isinstance(value, list):
+        return None
+    return tokens[1], tokens[4], parse_quantity(value)[1]
 
 
 def group_by_structure(specs: Sequence[NetworkSpec]) -> list[list[int]]:

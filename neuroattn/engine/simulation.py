@@ -19,7 +19,7 @@ import brian2
 import numpy as np
 import xarray as xr
 
-from neuroattn.engine.batch import batch_params, group_by_structure
+from neuroattn.engine.batch import batch_params, group_by_structure, per_unit_constant
 from neuroattn.engine.builder import build_network
 from neuroattn.engine.builder import recordable as recordable_in
 from neuroattn.engine.collect import assemble, collect, learned
@@ -184,14 +184,22 @@ def _caller_level() -> int:
     return 1
 
 
-def check_numerics(specs, dt: float, allow_large_dt: bool = False) -> None:
+def check_numerics(specs, dt: float, allow_large_dt: bool = False,
+                   constants: Optional[Mapping[str, tuple[np.ndarray, str]]] = None) -> None:
     """Warn (`NumericsWarning`) where dt is over a tenth of a time constant or times are not whole steps;
     refuse (`SimulationError`) where dt exceeds a time constant, unless `allow_large_dt`. Times are
-    structure, so the first spec of each structure is checked for them; time constants of all."""
+    structure, so the first spec of each structure is checked for them; time constants of all, and
+    those among the per-point `constants` (path -> (values, unit)) in place of the specs' values."""
+    constants = constants or {}
     taus = {}
     for spec in {id(s): s for s in specs}.values():  # each spec object once (sweep rows repeat them)
         for where, tau in time_constants(spec).items():
-            taus[where] = min(tau, taus.get(where, tau))
+            if where not in constants:
+                taus[where] = min(tau, taus.get(where, tau))
+    for where, (values, unit) in constants.items():
+        positive = values[values > 0]
+        if unit == "second" and len(positive):
+            taus[where] = float(positive.min())
     if taus:
         where, tau = min(taus.items(), key=lambda kv: kv[1])
         ratio = dt / tau
@@ -309,13 +317,17 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
 
 
 def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progress, with_provenance,
-               point_coords, target_choice=None) -> xr.Dataset:
+               point_coords, target_choice=None, constants=None) -> xr.Dataset:
     started = _time.perf_counter()
     n = len(specs)
+    constants = constants or {}
     if cache is not None and target == "cpp_standalone":
         pad = max(0, (pad_to or n) - n)  # a compiled network fits one batch size: pad, then drop
         specs, seeds = specs + specs[-1:] * pad, seeds + seeds[-1:] * pad
+        constants = {k: np.concatenate([v, np.repeat(v[-1:], pad)]) for k, v in constants.items()}
     params = batch_params(specs)
+    if constants:
+        params = params.with_constants(constants)
     variables = _check_record(params, settings)
     if cache is not None and target == "cpp_standalone":
         network = cache.compiled(params, settings)
@@ -326,6 +338,8 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
         traces, finals, times, used, extra = _run_fresh(params, settings, seeds, target, coupling, progress)
     if len(specs) > n:
         params = batch_params(specs[:n])
+        if constants:
+            params = params.with_constants({k: v[:n] for k, v in constants.items()})
         traces = {k: v[:n] for k, v in traces.items()}
         finals = {k: v[:n] for k, v in finals.items()}
         seeds = seeds[:n]
@@ -357,12 +371,16 @@ def standalone_capable(spec: NetworkSpec) -> bool:
 def run(specs: Sequence[NetworkSpec], settings: RunSettings, *, seeds: Sequence[int], target: Optional[str] = None,
         coupling: str = "auto", cache: Optional[NetworkCache] = None, pad_to: Optional[int] = None,
         progress: Optional[bool] = None, provenance: bool = True,
-        point_coords: Optional[Mapping[str, Sequence]] = None, allow_large_dt: bool = False) -> xr.Dataset:
+        point_coords: Optional[Mapping[str, Sequence]] = None, allow_large_dt: bool = False,
+        constants: Optional[Mapping[str, Sequence[float]]] = None) -> xr.Dataset:
     """Run `specs` (any structures) with one seed each; a Dataset along ``point`` in their order.
 
     Parameters
     ----------
     settings : `RunSettings` (``RunSettings.parse('2 s', dt='0.1 ms', record_every=10)``).
+    constants : per-point values (SI, one per spec) of paths that are per-unit constants
+        (`per_unit_constant`), in place of the specs' own values: points that differ only there can
+        all be one spec object, computed once (a fit's candidates, say).
     target : Brian2 target; None means ``$NEUROATTN_TARGET`` or the automatic choice from what is
         installed and the run's size (`engine.device.choose_target`; the reason is in ``attrs``).
     cache : a `NetworkCache`; with ``target='cpp_standalone'`` each structure is compiled once for
@@ -380,20 +398,38 @@ def run(specs: Sequence[NetworkSpec], settings: RunSettings, *, seeds: Sequence[
     if target is None:
         target, choice = choose_target(None, work=run_size(specs, settings.n_steps),
                                        standalone=all(standalone_capable(specs[g[0]]) for g in groups))
+    resolved = _constants(specs, constants)
     for positions in groups:
-        check_numerics([specs[p] for p in positions], settings.dt, allow_large_dt)
+        check_numerics([specs[p] for p in positions], settings.dt, allow_large_dt,
+                       {f"areas.{a}.dynamics.parameters.{c}": (v[positions], unit)
+                        for (a, c), (v, unit) in resolved.items()})
     parts = []
     for positions in groups:
         coords = {k: [np.asarray(v)[p] for p in positions] for k, v in (point_coords or {}).items()}
         part = _run_group([specs[p] for p in positions], settings, [seeds[p] for p in positions], target=target,
                           coupling=coupling, cache=cache, pad_to=pad_to, progress=progress,
                           with_provenance=provenance and len(groups) == 1, point_coords=coords,
-                          target_choice=choice)
+                          target_choice=choice, constants={k: v[positions] for k, (v, _) in resolved.items()})
         parts.append(part.assign_coords(point=positions) if len(groups) > 1 else part)
     if len(parts) == 1:
         return parts[0]
     out = xr.concat(parts, dim="point", data_vars="all", coords="minimal", compat="override", join="outer")
     return out.sortby("point").assign_coords(point=np.arange(len(specs)))
+
+
+def _constants(specs, constants) -> dict[tuple[str, str], tuple[np.ndarray, str]]:
+    """``(area, constant) -> ((K,) SI values, unit)`` of `run`'s `constants`, checked."""
+    out = {}
+    for path, values in (constants or {}).items():
+        where = per_unit_constant(specs[0], path)
+        if where is None:
+            raise SimulationError(f"constants: {path!r} is not a scalar parameter of an area's own dynamics "
+                                  "(areas.<area>.dynamics.parameters.<name>)")
+        values = np.asarray(values, float)
+        if values.shape != (len(specs),) or not np.all(np.isfinite(values)):
+            raise SimulationError(f"constants: {path!r} needs one finite value per point ({len(specs)})")
+        out[where[:2]] = (values, where[2])
+    return out
 
 
 def simulate_batch(specs: Sequence[Union[NetworkSpec, str]], duration, *, dt="0.1 ms",

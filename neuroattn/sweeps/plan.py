@@ -99,6 +99,7 @@ class SweepPlan:
     learned: tuple = ()  # final weights and rule state of plastic connections, kept per point
     run: str = ""  # this invocation of the sweep (not part of its identity): its workers share leases
     summary: Optional[object] = None  # a `Summary`: per-point numbers reduced from traces not kept
+    constants: tuple = ()  # swept paths given to the engine as per-point arrays, not set in the specs
     _base_spec: Optional[object] = field(default=None, repr=False, compare=False)
     _specs: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -117,14 +118,27 @@ class SweepPlan:
         return {p: v[k] for p, v in self.columns.items()}
 
     def spec(self, k: int):
-        """Point `k`'s spec; points with the same swept values (other seeds) share one spec object."""
+        """Point `k`'s spec, without the `constants` paths; points with the same values there (other
+        seeds, other constants) share one spec object."""
         if self._base_spec is None:
             self._base_spec = NetworkSpec.from_dict(self.base)
-        values = self.point_values(k)
-        key = json.dumps(values, sort_keys=True, default=repr)
+        values = {p: v[k] for p, v in self.columns.items() if p not in self.constants}
+        if not values:
+            return self._base_spec
+        try:
+            key = tuple((type(v).__name__, v) for v in values.values())
+            hash(key)
+        except TypeError:  # a list among the values
+            key = json.dumps(values, sort_keys=True, default=repr)
         if key not in self._specs:
             self._specs[key] = apply_to_spec(self._base_spec, values, self.base)
         return self._specs[key]
+
+    def constant_values(self, ks) -> dict[str, np.ndarray]:
+        """The `constants` paths' SI values at points `ks`."""
+        from neuroattn.spec.quantities import parse_quantity
+
+        return {p: np.array([parse_quantity(self.columns[p][k])[0] for k in ks]) for p in self.constants}
 
     @property
     def trace_times(self) -> Optional[np.ndarray]:
@@ -168,7 +182,8 @@ class SweepPlan:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)
             res = run([self.spec(k) for k in ks], settings, seeds=[self.seeds[k] for k in ks], target=self.target,
-                      cache=cache, pad_to=self.chunk_size, progress=False, provenance=False)
+                      cache=cache, pad_to=self.chunk_size, progress=False, provenance=False,
+                      constants=self.constant_values(ks))
         return self._finish(res.assign_coords(point=ks))
 
     def _finish(self, res: xr.Dataset) -> xr.Dataset:

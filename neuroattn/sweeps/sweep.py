@@ -59,6 +59,35 @@ def _git_revision() -> Optional[str]:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def _constant_paths(spec: NetworkSpec, columns: Mapping[str, list]) -> tuple[str, ...]:
+    """The swept paths that the engine takes as per-point arrays (`neuroattn.engine.per_unit_constant`)
+    rather than one validated spec per point: every value a finite number in the unit of the spec's
+    value (anything else goes through the spec, and fails there with its message), and no other swept
+    path above it or elsewhere in its area's dynamics."""
+    from neuroattn.engine import per_unit_constant
+    from neuroattn.spec.paths import parse_path
+    from neuroattn.spec.quantities import parse_quantity
+
+    tokens = {p: parse_path(p) for p in columns}
+    out = []
+    for path, values in columns.items():
+        where = per_unit_constant(spec, path)
+        if where is None:
+            continue
+        mine = tokens[path]
+        clash = any(t == mine[:len(t)] or (t[:3] == mine[:3] and not (len(t) == 5 and t[3] == "parameters"))
+                    for q, t in tokens.items() if q != path)
+        if clash:
+            continue
+        try:
+            units = {parse_quantity(v)[1] for v in values}
+        except (ValueError, TypeError):
+            continue
+        if units == {where[2]}:
+            out.append(path)
+    return tuple(out)
+
+
 def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: Union[int, Sequence[int]] = 0,
               record: str = "final", record_every=1, variables: Sequence[str] = ("u", "r"),
               final: bool = True, metrics: Sequence[str] = (), metric_areas: Optional[Sequence[str]] = None,
@@ -115,7 +144,8 @@ def make_plan(spec: NetworkSpec, space: Space, duration, *, dt="0.1 ms", seeds: 
                      n_steps=n_steps, record_every=every, variables=variables if every else (), final=final,
                      metrics=tuple(metrics), metric_areas=tuple(areas) if metrics else (),
                      chunk_size=int(min(chunk_size, len(point_seeds))), target=target,
-                     describe=space.describe(), learned=tuple(spec.learned_variables()), summary=summary)
+                     describe=space.describe(), learned=tuple(spec.learned_variables()), summary=summary,
+                     constants=_constant_paths(spec, columns))
     for k in range(plan.n_points):  # every point must give a valid spec before anything is created
         plan.spec(k)
     return plan
