@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import brian2
 import numpy as np
@@ -204,14 +204,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     groups.update(spiking.groups)  # AreaSlices: each spiking area's part of its (shared) group
     objects += spiking.objects + list(spiking.spikes.values())
 
-    rates = []
-    if rate_as_state:
-        for name, group in groups.items():
-            if params.areas[name].spiking:
-                continue
-            rates.append(spec.areas[name].transfer.writer(
-                {k: v.ravel() for k, v in params.areas[name].transfer.items()},
-                group.variables["u"].get_value(), group.variables["r"].get_value()))
+    rates = rate_writers(params, groups) if rate_as_state else []
     reserves = reserve_runs(params, groups, dt) if rate_as_state else {}
     rates += reserves.values()  # after every r = f(u), before anything reads the rates
     noise_views = [(proc, groups[spec.stimuli[s].area].variables[f"eta_{s}"].get_value()) for proc, s in noises]
@@ -268,6 +261,14 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                         equations=equations, synapses=synapses, kernels=kernels, noise_arrays=timed, plastic=plastic,
                         couplings=couplings, tasks=tasks, spiking=spiking, structural=structural,
                         reserves=reserves, record_every=record_every if record else None)
+
+
+def rate_writers(params: BatchParams, groups) -> list[Callable[[], None]]:
+    """Per rate area, the step function writing ``r = f(u)`` with `params`' transfer constants (where
+    ``r`` is a state variable that the step operation refreshes)."""
+    return [params.spec.areas[name].transfer.writer({k: v.ravel() for k, v in params.areas[name].transfer.items()},
+                                                    group.variables["u"].get_value(), group.variables["r"].get_value())
+            for name, group in groups.items() if not params.areas[name].spiking]
 
 
 def coupling_plan(params: BatchParams, couplings: Sequence[Coupling], coupling: str, target: str) -> dict[str, str]:

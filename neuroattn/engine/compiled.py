@@ -175,6 +175,7 @@ class NetworkCache:
 
     Brian2 has one standalone device per process, so the cache holds one compiled network at a time:
     asking for another structure, batch size or run setting compiles anew and releases the old one.
+    It keeps likewise one built network of a runtime target (`runtime`), run again with new numbers.
     `close` (or leaving a ``with`` block) hands Brian2's runtime device back.
 
     Examples
@@ -186,6 +187,14 @@ class NetworkCache:
 
     def __init__(self):
         self._network: Optional[CompiledNetwork] = None
+        self._runtime = None  # a `RuntimeNetwork` (numpy or cython), run again while its key holds
+
+    def runtime(self, key: tuple, build):
+        """The kept runtime network if its ``key`` is `key`, else a new one from ``build()``."""
+        if self._runtime is None or self._runtime.key != key:
+            self._runtime = None  # its arrays go before the next are made
+            self._runtime = build()
+        return self._runtime
 
     def compiled(self, params, settings) -> "CompiledNetwork":
         """The compiled network for `params` (K points of one structure) and `settings`."""
@@ -202,6 +211,7 @@ class NetworkCache:
 
     def close(self) -> None:
         """Release the compiled network (if any) and restore Brian2's runtime device."""
+        self._runtime = None
         if self._network is not None:
             self._network.release()
             self._network = None
@@ -213,4 +223,4 @@ class NetworkCache:
         self.close()
 
     def __getstate__(self):  # a cache belongs to its process: a copy sent elsewhere starts empty
-        return {"_network": None}
+        return {"_network": None, "_runtime": None}

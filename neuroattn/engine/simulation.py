@@ -19,12 +19,14 @@ import brian2
 import numpy as np
 import xarray as xr
 
-from neuroattn.engine.batch import batch_params, group_by_structure, per_unit_constant
-from neuroattn.engine.builder import build_network
+from neuroattn.engine.batch import batch_params, group_by_structure, per_unit_constant, structure_key
+from neuroattn.engine.builder import build_network, couplings_of, group_values, rate_writers
 from neuroattn.engine.builder import recordable as recordable_in
 from neuroattn.engine.collect import assemble, collect, learned
 from neuroattn.engine.compiled import NetworkCache
+from neuroattn.engine.coupling import StepOperation
 from neuroattn.engine.device import choose_target, use_target
+from neuroattn.engine.noise import OUProcess
 from neuroattn.exceptions import NeuroAttnError, NumericsWarning, SimulationError, SpecError
 from neuroattn.results import squeeze_point
 from neuroattn.spec import NetworkSpec, load_spec
@@ -273,13 +275,17 @@ def blas_threads(params) -> Optional[int]:
 
 
 @contextlib.contextmanager
-def _blas_limited(threads: Optional[int]):
+def _blas_limited(threads: Optional[int], controller=None):
+    """BLAS limited to `threads` in the body; `controller` (a `threadpoolctl.ThreadpoolController`)
+    spares the search for the loaded libraries (a few ms) when one runner limits them again and again."""
     if threads is None:
         yield
         return
-    from threadpoolctl import threadpool_limits
+    if controller is None:
+        from threadpoolctl import ThreadpoolController
 
-    with threadpool_limits(limits=threads, user_api="blas"):
+        controller = ThreadpoolController()
+    with controller.limit(limits=threads, user_api="blas"):
         yield
 
 
@@ -316,6 +322,80 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
         return (*collected, built.coupling, extra)
 
 
+def reusable(params, target: str, coupling: str) -> bool:
+    """Whether a runtime network of `params` can be run again for other numbers (`RuntimeNetwork`):
+    rate areas coupled by BLAS products, and no per-run Python state beyond rates, couplings and noise
+    (no plasticity, reserve units, tasks, pattern presentations or spiking areas)."""
+    spec = params.spec
+    if target == "cpp_standalone" or coupling not in ("auto", "matmul") or spec.tasks:
+        return False
+    if any(st.patterns is not None for st in spec.stimuli) or any(r is not None for r in params.projection_rules):
+        return False
+    return not any(a.spiking or a.plastic is not None or a.reserve is not None for a in params.areas.values())
+
+
+class RuntimeNetwork:
+    """A network of a runtime target (numpy, cython) built once for K points of one structure and run
+    again with the numbers of other K points of that structure.
+
+    Before each run Brian2's state goes back to the start (`brian2.Network.store` after building,
+    `restore` before running), the per-unit constants are set anew, and the step operation (rates,
+    couplings, noise) is made again from the new numbers and seeds, so a run equals a fresh network's
+    number for number. Building the network and finding the BLAS libraries to limit are paid once per
+    structure, not once per batch (a fit's generations, a sweep's chunks). `NetworkCache.runtime`
+    keeps one.
+    """
+
+    def __init__(self, params, settings: RunSettings, target: str, coupling: str):
+        self.key = self.key_of(params, settings, target, coupling)
+        self.settings, self.target, self.K = settings, target, params.n_points
+        with use_target(target), np.errstate(all="ignore"):
+            self.built = build_network(params, dt=settings.dt, n_steps=settings.n_steps, seeds=[0] * self.K,
+                                       target=target, coupling=coupling, record=settings.traced(),
+                                       record_every=settings.record_every,
+                                       record_weights_every=settings.record_weights_every)
+        self._step = next((obj for obj in self.built.network.objects if isinstance(obj, brian2.NetworkOperation)),
+                          None)
+        self.built.network.store("start")
+        self._threads = blas_threads(params)
+        self._controller = None
+        if self._threads is not None:
+            from threadpoolctl import ThreadpoolController
+
+            self._controller = ThreadpoolController()
+
+    @staticmethod
+    def key_of(params, settings: RunSettings, target: str, coupling: str) -> tuple:
+        """What a built network fixes: structure, K, run settings, target and coupling."""
+        return (structure_key(params.spec), params.n_points, settings, target, coupling)
+
+    def run(self, params, seeds: Sequence[int], progress):
+        """(traces, finals, times, coupling used, learned) of `params` (same key), as `_run_fresh`."""
+        built, settings = self.built, self.settings
+        with use_target(self.target), np.errstate(all="ignore"):
+            built.network.restore("start")
+            for name, eqs in built.equations.items():
+                for var, value in group_values(params, name, eqs).items():
+                    setattr(built.groups[name], var, value)
+            built.params, built.couplings = params, couplings_of(params, settings.dt)
+            if self._step is not None:
+                spec = params.spec
+                noises = [(OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], settings.dt,
+                                     settings.n_steps), built.groups[st.area].variables[f"eta_{s}"].get_value())
+                          for s, st in enumerate(spec.stimuli) if st.noise is not None]
+                self._step.function = StepOperation(built.couplings, built.groups, self.K, noises,
+                                                    rate_writers(params, built.groups))
+            try:
+                with _frozen_heap(), _blas_limited(self._threads, self._controller):
+                    built.network.run(settings.duration * brian2.second, namespace={}, report=_progress(progress))
+            except NeuroAttnError:
+                raise
+            except Exception as err:
+                raise SimulationError(f"Brian2 failed to run the network ({type(err).__name__}: {err})") from err
+            collected = collect(built, settings.traced(), self.K)
+            return (*collected, built.coupling, learned(built, self.K))
+
+
 def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progress, with_provenance,
                point_coords, target_choice=None, constants=None) -> xr.Dataset:
     started = _time.perf_counter()
@@ -334,6 +414,10 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
         with np.errstate(all="ignore"):
             traces, finals, times, extra = network.run(params, seeds, keep=n)
         used = network.built.coupling
+    elif cache is not None and reusable(params, target, coupling):
+        network = cache.runtime(RuntimeNetwork.key_of(params, settings, target, coupling),
+                                lambda: RuntimeNetwork(params, settings, target, coupling))
+        traces, finals, times, used, extra = network.run(params, seeds, progress)
     else:
         traces, finals, times, used, extra = _run_fresh(params, settings, seeds, target, coupling, progress)
     if len(specs) > n:
@@ -384,7 +468,9 @@ def run(specs: Sequence[NetworkSpec], settings: RunSettings, *, seeds: Sequence[
     target : Brian2 target; None means ``$NEUROATTN_TARGET`` or the automatic choice from what is
         installed and the run's size (`engine.device.choose_target`; the reason is in ``attrs``).
     cache : a `NetworkCache`; with ``target='cpp_standalone'`` each structure is compiled once for
-        `pad_to` points and every later call with that structure only sets numbers.
+        `pad_to` points and every later call with that structure only sets numbers. On numpy and
+        cython a network of rate areas (`reusable`) is built once per structure and batch size and
+        run again for later calls (`RuntimeNetwork`).
     provenance : put the spec, versions and run settings into ``attrs`` (chunks of a sweep skip it).
     allow_large_dt : run even where dt exceeds a time constant (`check_numerics` refuses otherwise).
     point_coords : extra coordinates along ``point``.

@@ -25,7 +25,7 @@ def _plan(space, spec=None, **options):
 
 def test_per_point_constants_equal_one_spec_per_point():
     """g, beta and tau (a time) swept together, with noise: bit for bit the numbers of the spec route."""
-    space = Grid({P + "g": [0.5, 2.0], P + "beta": [0.3, 3.0]}) * Zip({P + "tau": ["8 ms", "15 ms"]})
+    space = Grid({P + "g": [0.5, 2.0], P + "beta": [0.3, 3.0]}) * Zip({P + "tau": ["12 ms", "20 ms"]})
     spec, plan = _plan(space)
     assert set(plan.constants) == {P + "g", P + "beta", P + "tau"}
     assert len({id(plan.spec(k)) for k in range(plan.n_points)}) == 1
@@ -35,7 +35,7 @@ def test_per_point_constants_equal_one_spec_per_point():
     for var in ("u", "r", "u_final", "r_final"):
         np.testing.assert_array_equal(fast[var].values, slow[var].values)
     tau = np.array([float(v.split()[0]) for v in plan.columns[P + "tau"]])
-    assert not np.allclose(fast.u.values[tau == 8], fast.u.values[tau == 15])  # the values did act
+    assert not np.allclose(fast.u.values[tau == 12], fast.u.values[tau == 20])  # the values did act
 
 
 def test_which_swept_paths_become_constants():
@@ -79,3 +79,31 @@ def test_run_refuses_constants_that_are_not_per_unit_constants():
     with pytest.raises(SimulationError, match=r"^constants: 'areas\.V4\.dynamics\.parameters\.g' needs one finite "
                                               r"value per point \(2\)"):
         run([spec, spec], settings, seeds=[0, 0], constants={P + "g": [1.0, np.nan]})
+
+
+def test_a_kept_runtime_network_runs_other_numbers_like_a_fresh_one():
+    """One NetworkCache runs three batches of one structure (other betas, so other weight matrices,
+    other transfer gains, stimuli, seeds, a delayed projection): each equals a fresh network exactly,
+    and the kept network is built once."""
+    from helpers import two_area_spec
+    from neuroattn.engine import NetworkCache, RunSettings, run
+
+    base = two_area_spec(delay="3 ms")
+    settings = RunSettings.parse("40 ms", "0.5 ms", 4, ("u", "r", "E"))
+    batches = [[base.replace({"areas.V1.competition.beta": b, "areas.PFC.transfer.gain": g,
+                              "stimuli[1].amplitude": a}) for b, g, a in rows]
+               for rows in ([(0.5, 5.0, [0.5, 0, 0]), (0.9, 3.0, [0.2, 0.1, 0])],
+                            [(0.1, 8.0, [0, 0.4, 0]), (0.5, 5.0, [0.5, 0, 0])],
+                            [(1.2, 2.0, [0.3, 0.3, 0.3]), (0.7, 6.0, [0, 0, 0.6])])]
+    seeds = [[1, 2], [3, 1], [2, 2]]
+    with NetworkCache() as cache:
+        kept = [run(specs, settings, seeds=s, target="numpy", cache=cache, provenance=False)
+                for specs, s in zip(batches, seeds)]
+        network = cache._runtime
+        assert network is not None and run(batches[0], settings, seeds=seeds[0], target="numpy", cache=cache,
+                                           provenance=False) is not None and cache._runtime is network
+    for specs, s, got in zip(batches, seeds, kept):
+        fresh = run(specs, settings, seeds=s, target="numpy", provenance=False)
+        for var in ("u", "r", "E", "u_final", "r_final"):
+            np.testing.assert_array_equal(got[var].values, fresh[var].values)
+    assert not np.array_equal(kept[0].u.values, kept[1].u.values)
