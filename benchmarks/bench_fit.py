@@ -11,7 +11,8 @@ rates. scipy's `differential_evolution` (population 30, Latin hypercube start, s
 no polish) runs twice in this process:
 
 - batched: `neuroattn.fit`, where each generation (30 candidates x 12 trials) is one sweep, i.e.
-  one batched Brian2 network;
+  one batched Brian2 network of 360 points (built at the first generation and run again with each
+  generation's numbers; the swept parameters reach it as per-point arrays of one spec);
 - per candidate: the same optimiser calling `neuroattn.simulate_batch` once per candidate (its 12
   trials), with the same noise seeds and the same objective code.
 
