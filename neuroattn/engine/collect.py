@@ -47,13 +47,13 @@ def collect(built, record, K: int):
                 if var == "r" and name in binned:
                     parts.append(binned[name])
                 elif mon is not None and var in mon.record_variables:
-                    values = np.asarray(getattr(mon, var))  # (K*n, T)
-                    parts.append(values.reshape(K, area.n, -1).transpose(0, 2, 1))
+                    values = mon.variables[var].get_value()  # the monitor's own (T, K*n) buffer, in SI
+                    parts.append(values.reshape(-1, K, area.n).transpose(1, 0, 2))  # copied just below
                 else:
                     parts.append(None)
             n_t = len(times)
-            traces[var] = np.concatenate([np.full((K, n_t, a.n), np.nan) if p is None else p
-                                          for p, a in zip(parts, areas.values())], axis=2)
+            traces[var] = np.concatenate([np.full((K, n_t, a.n), np.nan) if p is None else p  # a new array,
+                                          for p, a in zip(parts, areas.values())], axis=2)  # however many parts
     u_final, r_final = [], []
     for name, area in areas.items():
         group = built.groups[name]

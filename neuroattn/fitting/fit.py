@@ -194,16 +194,11 @@ class _Evaluator:
     def _space(self, X: np.ndarray):
         from neuroattn.sweeps import Table
 
-        cols: dict[str, list] = {p.path: [] for p in self.parameters if not p.on_objective}
-        for path in self.objective.conditions.values():
-            cols.setdefault(path, [])
-        for x in X:
-            for c in range(self.n_conditions):
-                for p, v in zip(self.parameters, x):
-                    if not p.on_objective:
-                        cols[p.path].append(p.spec_value(v))
-                for column, path in self.objective.conditions.items():
-                    cols[path].append(float(self.table[column].iloc[c]))
+        n_c = self.n_conditions  # rows: candidate-major, then condition
+        cols: dict[str, list] = {p.path: [p.spec_value(v) for v in np.repeat(X[:, i], n_c)]
+                                 for i, p in enumerate(self.parameters) if not p.on_objective}
+        for column, path in self.objective.conditions.items():
+            cols[path] = [float(v) for v in np.tile(self.table[column].to_numpy(float), len(X))]
         if not cols:  # only readout parameters: every candidate runs the spec as it is
             name, area = next(iter(self.spec.areas.items()))
             cols = {f"areas.{name}.n": [area.n] * (len(X) * self.n_conditions)}

@@ -135,10 +135,15 @@ class SweepPlan:
         return self._specs[key]
 
     def constant_values(self, ks) -> dict[str, np.ndarray]:
-        """The `constants` paths' SI values at points `ks`."""
+        """The `constants` paths' SI values at points `ks` (each distinct value read once)."""
         from neuroattn.spec.quantities import parse_quantity
 
-        return {p: np.array([parse_quantity(self.columns[p][k])[0] for k in ks]) for p in self.constants}
+        out = {}
+        for p in self.constants:
+            column = [self.columns[p][k] for k in ks]
+            si = {v: parse_quantity(v)[0] for v in set(column)}
+            out[p] = np.array([si[v] for v in column])
+        return out
 
     @property
     def trace_times(self) -> Optional[np.ndarray]:

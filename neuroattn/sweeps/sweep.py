@@ -80,8 +80,8 @@ def _constant_paths(spec: NetworkSpec, columns: Mapping[str, list]) -> tuple[str
         if clash:
             continue
         try:
-            units = {parse_quantity(v)[1] for v in values}
-        except (ValueError, TypeError):
+            units = {parse_quantity(v)[1] for v in set(values)}
+        except (ValueError, TypeError):  # a list among the values, or no number
             continue
         if units == {where[2]}:
             out.append(path)
