@@ -10,6 +10,12 @@ With a `store`, each batch is a sweep store ``<store>/evaluations/<batch>.zarr``
 the profile and the best candidate's predictions are groups of ``<store>``. The optimisers are seeded
 and deterministic, so a fit that is killed and rerun replays every finished batch from its store and
 computes only what is missing: the resumed fit equals an uninterrupted one number for number.
+
+Without a store, on the ``batched`` backend, a batch is the same sweep plan run in this process
+(`neuroattn.sweeps.run_plan`) with one `neuroattn.engine.NetworkCache` for the whole fit: the batched
+network is built once per batch size and run again for every generation, swept parameters of an
+area's own dynamics reach it as per-point arrays of one spec, and registered objectives score the
+whole batch at once (`Objective.losses`). The numbers are those of the store's route (tested).
 """
 from __future__ import annotations
 
