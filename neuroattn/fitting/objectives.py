@@ -383,7 +383,8 @@ class SquaredError(Objective):
 
     def losses(self, values, condition, data, table) -> np.ndarray:
         predicted, observed = self._pairs(self._models(values["rates"], condition, len(table)), data, table)
-        err = np.sum((predicted - observed) ** 2, axis=1)
+        # rows in C order: each candidate's sum runs in the same order as for that candidate alone
+        err = np.sum(np.ascontiguousarray(predicted - observed) ** 2, axis=1)
         return np.where(np.isfinite(err), err, np.inf)
 
     def loss(self, trials, data) -> float:

@@ -84,3 +84,51 @@ def test_parameter_scale_maps_the_unit_cube_onto_the_bounds(log):
     assert p.value(0.5) == pytest.approx(np.sqrt(0.1) if log else 5.005)
     assert p.z(p.value(0.3)) == pytest.approx(0.3)
     assert Parameter("tau", 0.01, 0.1, False, "second").spec_value(0.05) == "0.05 s"
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_squared_error_scores_a_batch_like_a_loop_over_candidates(normalize):
+    """A batch of candidates scored at once equals the sum of squares written out candidate by
+    candidate: trial means per condition and unit, each divided by the largest of the reference
+    condition where asked."""
+    from neuroattn.fitting import SquaredError
+
+    rng = np.random.default_rng(2)
+    S, n_c, n_t, n = 5, 3, 4, 6
+    table = pd.DataFrame({"attention": [0.0, 1.0, 1.0], "c": [0.5, 0.5, 1.0]})
+    condition = np.repeat(np.arange(n_c), n_t)[rng.permutation(n_c * n_t)]
+    rates = rng.gamma(2.0, 0.3, (S, n_c * n_t, n))
+    data = pd.DataFrame({"condition": np.repeat(np.arange(n_c), n)[:-2], "unit": np.tile(np.arange(n), n_c)[:-2]})
+    data["rate"] = rng.gamma(2.0, 0.3, len(data))
+    obj = SquaredError(area="A", conditions={"attention": "x.a", "c": "x.c"},
+                       normalize_to={"attention": 0.0} if normalize else None)
+    losses = obj.losses({"rates": rates}, condition, data, table)
+    for s in range(S):
+        model = np.array([[np.mean([rates[s, r, u] for r in range(n_c * n_t) if condition[r] == c]) for u in range(n)]
+                          for c in range(n_c)])
+        predicted = np.array([model[c, u] for c, u in zip(data.condition, data.unit)])
+        observed = data.rate.to_numpy()
+        if normalize:
+            predicted = predicted / model[0].max()
+            observed = observed / observed[data.condition.to_numpy() == 0].max()
+        assert losses[s] == pytest.approx(np.sum((predicted - observed) ** 2), rel=1e-12)
+        frame = pd.DataFrame({"condition": condition, "rates": list(rates[s])})
+        frame.attrs["table"] = table
+        assert obj.loss(frame, data) == losses[s]
+
+
+def test_the_default_batch_score_is_the_loss_of_each_candidate():
+    """Objectives without array code score a batch candidate by candidate with `loss`, including
+    per-trial arrays (crossings at several threshold levels)."""
+    rng = np.random.default_rng(3)
+    obj = Binomial(area="A", threshold=0.45, levels=(0.3, 0.4, 0.5, 0.6))
+    S, R = 4, 10
+    condition = np.repeat([0, 1], R // 2)
+    times = np.sort(rng.random((S, R, 4)), axis=2)
+    choices = rng.integers(-1, 2, (S, R, 4))
+    data = pd.DataFrame({"condition": [0, 0, 1, 1, 1], "correct": [1.0, 0.0, 1.0, 1.0, 0.0]})
+    losses = obj.losses({"decision_time": times, "choice": choices}, condition, data, pd.DataFrame(index=[0, 1]))
+    for s in range(S):
+        assert losses[s] == obj.loss(pd.DataFrame({"condition": condition, "decision_time": list(times[s]),
+                                                   "choice": list(choices[s])}), data)
+    assert len(set(losses)) > 1
