@@ -23,8 +23,8 @@ from neuroattn.engine.batch import batch_params, group_by_structure
 from neuroattn.engine.builder import build_network
 from neuroattn.engine.builder import recordable as recordable_in
 from neuroattn.engine.collect import assemble, collect, learned
-from neuroattn.engine.compiled import NetworkCache
-from neuroattn.engine.device import choose_target, use_target
+from neuroattn.engine.compiled import NetworkCache, standalone_capable
+from neuroattn.engine.device import choose_target, standalone_make, use_target
 from neuroattn.exceptions import NeuroAttnError, NumericsWarning, SimulationError, SpecError
 from neuroattn.results import squeeze_point
 from neuroattn.spec import NetworkSpec, load_spec
@@ -291,7 +291,8 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
                                   report=_progress(progress) if target != "cpp_standalone" else
                                   ("stderr" if progress else None))
             if directory is not None:
-                brian2.device.build(directory=directory, compile=True, run=True, with_output=False)
+                with standalone_make(directory):
+                    brian2.device.build(directory=directory, compile=True, run=True, with_output=False)
                 built.run_seconds = getattr(brian2.device, "_last_run_time", None)
         except NeuroAttnError:
             raise
@@ -312,19 +313,25 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
                point_coords, target_choice=None) -> xr.Dataset:
     started = _time.perf_counter()
     n = len(specs)
+    split = None
     if cache is not None and target == "cpp_standalone":
-        pad = max(0, (pad_to or n) - n)  # a compiled network fits one batch size: pad, then drop
+        parts = cache.parts(max(pad_to or n, n), specs[0])  # copies of the program running at once
+        size = -(-max(pad_to or n, n) // parts)  # the points of one program
+        pad = -(-n // size) * size - n  # a compiled network fits one batch size: pad, then drop
         specs, seeds = specs + specs[-1:] * pad, seeds + seeds[-1:] * pad
-    params = batch_params(specs)
+        split = [(batch_params(specs[i:i + size]), seeds[i:i + size]) for i in range(0, len(specs), size)]
+        params = split[0][0]
+    else:
+        params = batch_params(specs)
     variables = _check_record(params, settings)
     if cache is not None and target == "cpp_standalone":
         network = cache.compiled(params, settings)
         with np.errstate(all="ignore"):
-            traces, finals, times, extra = network.run(params, seeds, keep=n)
+            traces, finals, times, extra = network.run(*split[0], keep=n, more=split[1:])
         used = network.built.coupling
     else:
         traces, finals, times, used, extra = _run_fresh(params, settings, seeds, target, coupling, progress)
-    if len(specs) > n:
+    if len(specs) > n or (split and len(split) > 1):  # padded, or run in parts: the points asked for
         params = batch_params(specs[:n])
         traces = {k: v[:n] for k, v in traces.items()}
         finals = {k: v[:n] for k, v in finals.items()}
@@ -338,20 +345,6 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
 def run_size(specs: Sequence[NetworkSpec], n_steps: int) -> float:
     """A run's size in unit-steps: points x units x steps (what the automatic target choice weighs)."""
     return float(sum(sum(a.n for a in s.areas.values()) for s in specs)) * n_steps
-
-
-def standalone_capable(spec: NetworkSpec) -> bool:
-    """Whether cpp_standalone can run `spec` as a compiled network (no tasks, stimulus patterns,
-    plasticity, delays or spiking areas), so that the automatic choice may pick it."""
-    if spec.tasks or any(st.patterns is not None for st in spec.stimuli):
-        return False
-    if any(p.delay or p.plasticity is not None for p in spec.projections):
-        return False
-    for area in spec.areas.values():
-        if area.spiking or getattr(area.competition if area.competition is not None else area.dynamics,
-                                   "plasticity", None) is not None:
-            return False
-    return True
 
 
 def run(specs: Sequence[NetworkSpec], settings: RunSettings, *, seeds: Sequence[int], target: Optional[str] = None,

@@ -81,7 +81,7 @@ def _worker_loop(plan: SweepPlan, store_path: Optional[str], tasks, results) -> 
     """A worker process: one engine cache for its life, chunks from `tasks` until a None arrives."""
     from neuroattn.engine import NetworkCache
 
-    with NetworkCache() as cache:
+    with NetworkCache(cores=1) as cache:  # the workers share the cores
         for index in iter(tasks.get, None):
             try:
                 results.put(("done", *compute_chunk(plan, index, store_path, cache)))
