@@ -20,7 +20,7 @@ and timed best-of-`--repeats` (the machine is shared; a slow spell hits every co
 - JAX `lax.scan` over the steps of the batched update, jit-compiled, float64 (when jax is
   installed; it is no dependency of neuroattn), compile excluded.
 
-Then: cpp_standalone with its compile against the default for 1,000 points, BLAS on one thread
+Then: cpp_standalone with its compile against the runtime targets for 1,000 points, BLAS on one thread
 against BLAS's default for 1,000-point chunks on the numpy target, how time grows with the number of
 points and with N, and the peak RSS of a 10,000-point sweep into a Zarr store (in a fresh process).
 The last line sums up: ``seed sweep default 0.93x numpy, best (cpp_standalone) 1.10x C, jax 0.52x numpy``.
@@ -223,33 +223,46 @@ def main_comparison(args, c_loop):
 
 
 def large(args):
-    """cpp_standalone including its compile against the numpy target and the default, 1,000 points.
+    """cpp_standalone including its compile against the runtime targets and the default, 1,000 points.
     The first cpp_standalone sweep compiles into an empty build cache, the second finds its project
-    there (compiled networks are kept per structure, `neuroattn.engine.compiled.build_root`)."""
+    there (compiled networks are kept per structure, `neuroattn.engine.compiled.build_root`). At this
+    size the default is cpp_standalone itself, its batch split over every core
+    (`neuroattn.engine.device.program_parts`); `--large-cores 1` keeps one program."""
+    from neuroattn.engine.device import available_cores
+
     spec, W, I = workload(50)
     betas = np.linspace(0, 4, args.large_points)
     T = 2.0
-    times = {"numpy": [], "cpp_standalone": [], "default": []}
+    times = {"numpy": [], "cython": [], "cpp_standalone": [], "default": []}
     used = None
+    saved = {k: os.environ.get(k) for k in ("NEUROATTN_BUILD_CACHE", "NEUROATTN_CORES")}
     with tempfile.TemporaryDirectory() as cache:
-        previous = os.environ.get("NEUROATTN_BUILD_CACHE")
         os.environ["NEUROATTN_BUILD_CACHE"] = cache
+        if args.large_cores:
+            os.environ["NEUROATTN_CORES"] = str(args.large_cores)
+        run_sweep(spec, betas[:2], 0.001, "cython")  # Cython's one-time compile, as in the main comparison
         try:
             for _ in range(2):
-                for name, target in [("numpy", "numpy"), ("cpp_standalone", "cpp_standalone"), ("default", None)]:
+                for name, target in [("numpy", "numpy"), ("cython", "cython"), ("cpp_standalone", "cpp_standalone"),
+                                     ("default", None)]:
                     t, ds = best_of(1, lambda: run_sweep(spec, betas, T, target))
                     times[name].append(t)
                     if target is None:
                         used = ds.attrs["target"]
         finally:
-            if previous is None:
-                os.environ.pop("NEUROATTN_BUILD_CACHE")
-            else:
-                os.environ["NEUROATTN_BUILD_CACHE"] = previous
-    t_np, (cold, warm), t_default = min(times["numpy"]), times["cpp_standalone"], min(times["default"])
-    print(f"\n{args.large_points} points, 2 s (2 interleaved rounds): numpy target {t_np:.2f} s, default ({used}) "
-          f"{t_default:.2f} s, cpp_standalone incl. compile {cold:.2f} s ({cold / t_default:.2f}x the default), "
-          f"with its project kept from the first sweep {warm:.2f} s ({warm / t_default:.2f}x)")
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    t_np, t_cy, t_default = min(times["numpy"]), min(times["cython"]), min(times["default"])
+    cold, warm = times["cpp_standalone"]
+    runtime = min(t_np, t_cy)
+    cores = args.large_cores or available_cores()
+    print(f"\n{args.large_points} points, 2 s (2 interleaved rounds; compiled batches on {cores} core(s)): "
+          f"numpy target {t_np:.2f} s, cython {t_cy:.2f} s, cpp_standalone incl. compile {cold:.2f} s "
+          f"({cold / runtime:.2f}x the fastest runtime target), with its project kept {warm:.2f} s "
+          f"({warm / runtime:.2f}x); default ({used}) {t_default:.2f} s")
 
 
 def threads(args):
@@ -331,6 +344,8 @@ def main():
     parser.add_argument("--skip-scaling", action="store_true")
     parser.add_argument("--scaling-duration", type=float, default=0.2, help="seconds of model time")
     parser.add_argument("--large-points", type=int, default=1000, help="0 skips the 1,000-point runs")
+    parser.add_argument("--large-cores", type=int, default=0,
+                        help="cores of the compiled 1,000-point batches (0: neuroattn's choice, every core)")
     parser.add_argument("--memory-points", type=int, default=10_000, help="0 skips the memory run")
     args = parser.parse_args()
     args.targets = [t for t in args.targets.split(",") if t]

@@ -46,6 +46,11 @@ STANDALONE_FROM = 1e10
 SPLIT_FROM = 10_000
 
 
+def available_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def program_parts(cores: Optional[int], *, units: int, splittable: bool) -> int:
     """Into how many programs, run at the same time, a compiled standalone batch is split.
 
@@ -66,8 +71,7 @@ def program_parts(cores: Optional[int], *, units: int, splittable: bool) -> int:
             except ValueError:
                 raise SimulationError(f"NEUROATTN_CORES: must be a whole number (got {env!r})") from None
         else:
-            available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-            cores = available if units >= SPLIT_FROM else 1
+            cores = available_cores() if units >= SPLIT_FROM else 1
     if cores < 1:
         raise SimulationError(f"cores: must be at least 1 (got {cores})")
     return int(cores) if splittable else 1
@@ -125,8 +129,10 @@ def describe_choice() -> str:
     installed = compiled_targets()
     if "cython" not in installed:
         return "automatic: numpy (no Cython and C++ compiler found)"
+    cores = os.environ.get("NEUROATTN_CORES") or available_cores()
     return (f"automatic: numpy below {CYTHON_FROM:.0e} unit-steps (points x units x steps), cython from "
-            f"there, cpp_standalone from {STANDALONE_FROM:.0e} where the model allows")
+            f"there, cpp_standalone from {STANDALONE_FROM:.0e} where the model allows (its batches of "
+            f"{SPLIT_FROM:,} units or more run on {cores} cores)")
 
 
 @contextlib.contextmanager

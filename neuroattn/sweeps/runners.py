@@ -127,9 +127,9 @@ def _run_processes(plan, todo, store_path, workers, on_done) -> None:
 
 
 def cpu_count() -> int:
-    import os
+    from neuroattn.engine.device import available_cores
 
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return available_cores()
 
 
 def concat_chunks(chunks: dict[int, xr.Dataset]) -> xr.Dataset:
