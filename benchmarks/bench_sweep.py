@@ -9,11 +9,12 @@ sigmoid f(u) = 1/(1+exp(-4(u-0.5))), tau 10 ms, dt 0.1 ms forward Euler, 2 s of 
 values in [0, 4], final state recorded. Contenders, all on the same numbers in one run, interleaved
 and timed best-of-`--repeats` (the machine is shared; a slow spell hits every contender alike):
 
-- neuroattn `sweep` with the default target (chosen automatically), cython and cpp_standalone. Their
+- neuroattn `sweep` with the default target (chosen automatically: cpp_standalone here, its batch
+  split over every core), cython and cpp_standalone on one core (comparable with the C loop). Their
   time includes building the 200 specs, the network and the result; Brian2's import and Cython's
-  one-time compilation are excluded by a warm-up sweep. cpp_standalone compiles anew in every sweep
-  (each sweep owns its compiled network), so its time is given with the compile and, separately, the
-  compiled program's own run time;
+  one-time compilation are excluded by a warm-up sweep. The first cpp_standalone sweep compiles into
+  an empty build cache, later ones find its project kept; both are given, and the compiled program's
+  own run time;
 - the numpy batched Euler loop (`numpy_loop`), the reference every result must equal to 1e-9;
 - the fused single-threaded C loop `limit_seed.c` (gcc -O3 -march=native -ffast-math), the compute
   limit on one core;
@@ -26,6 +27,7 @@ points and with N, and the peak RSS of a 10,000-point sweep into a Zarr store (i
 The last line sums up: ``seed sweep default 0.93x numpy, best (cpp_standalone) 1.10x C, jax 0.52x numpy``.
 """
 import argparse
+import contextlib
 import importlib.util
 import os
 import resource
@@ -154,7 +156,24 @@ class ProgramTime:
         compiled.CompiledNetwork.run = timed
 
 
+@contextlib.contextmanager
+def one_core(on: bool):
+    """Compiled batches on one core in the body (``NEUROATTN_CORES=1``) where `on`."""
+    previous = os.environ.get("NEUROATTN_CORES")
+    if on:
+        os.environ["NEUROATTN_CORES"] = "1"
+    try:
+        yield
+    finally:
+        if on and previous is None:
+            os.environ.pop("NEUROATTN_CORES")
+        elif on:
+            os.environ["NEUROATTN_CORES"] = previous
+
+
 def main_comparison(args, c_loop):
+    from neuroattn.engine.device import available_cores
+
     spec, W, I = workload(50)
     betas = np.linspace(0, 4, 200)
     targets = [None] + [t for t in args.targets if t]  # None: the default (automatic) target
@@ -178,13 +197,14 @@ def main_comparison(args, c_loop):
             best["jax"] = min(best["jax"], t)
         for target in targets:
             program.total = 0.0
-            t, ds = best_of(1, lambda: run_sweep(spec, betas, 2.0, target))
+            with one_core(target == "cpp_standalone"):  # comparable with the single-threaded C loop
+                t, ds = best_of(1, lambda: run_sweep(spec, betas, 2.0, target))
             if ds.attrs["target"] == "cpp_standalone" and names[target] not in cold:
                 cold[names[target]] = t  # the first sweep compiles; later ones find the project kept
             else:
                 best[names[target]] = min(best[names[target]], t)
             results[names[target]], used[names[target]] = ds.u_final.values, ds.attrs["target"]
-            if ds.attrs["target"] == "cpp_standalone":
+            if target == "cpp_standalone":
                 best["cpp_standalone run"] = min(best["cpp_standalone run"], program.total)
     t_np, t_c = best["numpy loop"], best["C loop"]
     print(f"workload: seed model, N=50, 200 beta values in [0, 4], 2 s at dt 0.1 ms, final state "
@@ -203,8 +223,13 @@ def main_comparison(args, c_loop):
     else:
         print("  JAX: not installed (pip install jax to include it)")
     row("numpy batched Euler loop", t_np)
+    cores = available_cores()
     for target in targets:
-        label = f"neuroattn sweep, {'default (' + used[names[target]] + ')' if target is None else target}"
+        if target is None:
+            where = f", {cores} cores" if used[names[target]] == "cpp_standalone" else ""
+            label = f"neuroattn sweep, default ({used[names[target]]}{where})"
+        else:
+            label = f"neuroattn sweep, {target}" + (", one core" if target == "cpp_standalone" else "")
         if names[target] in cold:
             row(label + ", compiling", cold[names[target]], names[target])
             if np.isfinite(best[names[target]]):
@@ -212,7 +237,7 @@ def main_comparison(args, c_loop):
             continue
         row(label, best[names[target]], names[target])
     if np.isfinite(best["cpp_standalone run"]):
-        row("neuroattn cpp_standalone, the compiled program", best["cpp_standalone run"])
+        row("neuroattn cpp_standalone, the program, one core", best["cpp_standalone run"])
     compiled = {t: best[names[t]] for t in targets if t and np.isfinite(best[names[t]])}
     if np.isfinite(best["cpp_standalone run"]):
         compiled["cpp_standalone"] = best["cpp_standalone run"]
