@@ -43,13 +43,16 @@ mode decays, runaway where the winner's mode grows), at 1 s and at 4 s alike
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import xarray as xr
 
 from neuroattn.analysis.attention import area_rates
+from neuroattn.analysis.limits import cannot_continue, continue_run
+from neuroattn.analysis.rate_model import RateModel
 from neuroattn.exceptions import NeuroAttnError
+from neuroattn.spec import NetworkSpec
 
 #: The labels, in the order of their integer codes (used where labels are stored as numbers).
 REGIMES = ("quiescent", "coexistence", "winner-take-all", "runaway", "oscillation", "unsettled")
@@ -184,10 +187,43 @@ def _judge(times, late, final, inputs, noisy, *, wta_ratio, quiescent_rate, sett
     return "unsettled", lam
 
 
+def _continued(spec: NetworkSpec, u_final: np.ndarray, t_end: float, in_area: np.ndarray, window: float,
+               n_samples: int, max_time: Optional[float], inputs, rules: dict) -> str:
+    """The label of an unsettled run from its continuation (`continue_run`): the stable fixed point it
+    reaches, labelled like a settled run, or ``runaway``/``oscillation`` where a continued window shows
+    that motion by the run's own rules; ``unsettled`` where none does within `max_time`."""
+    judged = {k: rules[k] for k in ("wta_ratio", "quiescent_rate")}
+    for win in continue_run(spec, u_final, t_end, window=window, n_samples=n_samples, max_time=max_time):
+        if win.fixed_point is not None:
+            rates = RateModel(spec).rates(win.fixed_point)[in_area]
+            return _label(rates, inputs, **judged)
+        if win.times.size >= 8:
+            label, _ = _judge(win.times, win.r[:, in_area], win.r[-1, in_area], inputs, False, **rules)
+            if label in ("runaway", "oscillation"):
+                return label
+    return "unsettled"
+
+
+def _specs(result: xr.Dataset, spec, shape: tuple) -> Optional[list]:
+    """One spec per run (C order over `shape`), from `spec` or, for a single run, the result's provenance."""
+    n = int(np.prod(shape))
+    if spec is None:
+        if shape != () or "spec" not in result.attrs:
+            return None
+        from neuroattn.spec import load_spec
+
+        spec = load_spec(result.attrs["spec"])
+    specs = [spec] * n if isinstance(spec, NetworkSpec) else list(spec)
+    if len(specs) != n or not all(isinstance(s, NetworkSpec) for s in specs):
+        raise NeuroAttnError(f"spec: give one NetworkSpec, or one per run ({n}) (got {len(specs)} items)")
+    return specs
+
+
 def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio: float = 0.5,
                     quiescent_rate: float = 1e-3, late_fraction: float = 0.25, settle_tol: float = 1e-3,
                     fit_tol: float = 0.05, oscillation_tol: float = 0.02, min_crossings: int = 3,
-                    growth: bool = False):
+                    growth: bool = False, spec: Union[NetworkSpec, Sequence[NetworkSpec], None] = None,
+                    continue_for: Optional[float] = None):
     """Label each run of `result` with one of `REGIMES` (see the module docstring for the rules).
 
     Parameters
@@ -199,6 +235,11 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
     settle_tol : settled when the late window's half means differ by at most this fraction of the peak.
     fit_tol : a decaying or growing speed counts as one exponential when its log fits a line this well.
     growth : also return the fitted growth rate of the late motion (1/s).
+    spec : the spec of the run, or one per run (in the order of the result's runs, C order over its
+        dims); a single run's own spec is read from its provenance when left out. Where given, a run
+        that has not settled is continued by its rate equations from ``u_final`` (see the module
+        docstring) and labelled by where it goes; without it such a run stays ``unsettled``.
+    continue_for : the longest continuation, in seconds of model time (default 1e4 time constants).
 
     Returns
     -------
@@ -238,15 +279,22 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
     rates = np.full(shape, np.nan)
     diverged = (np.broadcast_to(result["diverged"].transpose(*dims).values, shape) if "diverged" in result
                 else np.zeros(shape, bool))
+    rules = dict(wta_ratio=wta_ratio, quiescent_rate=quiescent_rate, settle_tol=settle_tol, fit_tol=fit_tol,
+                 oscillation_tol=oscillation_tol, min_crossings=min_crossings)
+    specs = _specs(result, spec, shape)
+    u_final = result["u_final"].transpose(*dims, "unit").values if "u_final" in result else None
+    t_end = float(result.attrs.get("duration", times[-1]))
     with np.errstate(all="ignore"):
-        for idx in np.ndindex(shape):
+        for k, idx in enumerate(np.ndindex(shape)):
             if diverged[idx]:
                 labels[idx] = "runaway"
                 continue
-            labels[idx], rates[idx] = _judge(
-                times, late[idx], final[idx], None if inputs is None else inputs[idx], bool(noisy[idx]),
-                wta_ratio=wta_ratio, quiescent_rate=quiescent_rate, settle_tol=settle_tol, fit_tol=fit_tol,
-                oscillation_tol=oscillation_tol, min_crossings=min_crossings)
+            run_inputs = None if inputs is None else inputs[idx]
+            labels[idx], rates[idx] = _judge(times, late[idx], final[idx], run_inputs, bool(noisy[idx]), **rules)
+            if (labels[idx] == "unsettled" and specs is not None and u_final is not None and not noisy[idx]
+                    and cannot_continue(specs[k], t_end) is None):
+                labels[idx] = _continued(specs[k], u_final[idx], t_end, in_area, float(times[-1] - times[0]),
+                                         late.shape[-2], continue_for, run_inputs, rules)
     coords = {d: final_da[d] for d in dims if d in final_da.coords}
     out = xr.DataArray(labels.astype(str), dims=dims, coords=coords, name="regime",
                        attrs={"area": area, "long_name": f"dynamical regime of {area}",
