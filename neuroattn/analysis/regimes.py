@@ -151,10 +151,12 @@ def _standard_error(late: np.ndarray, ac: np.ndarray) -> np.ndarray:
 
 
 def _judge(times, late, final, inputs, noisy, *, wta_ratio, quiescent_rate, settle_tol, fit_tol,
-           oscillation_tol, min_crossings) -> tuple[str, float]:
-    """The label of one run and its fitted growth rate (1/s; NaN where nothing moves)."""
+           oscillation_tol, min_crossings) -> tuple[str, float, bool]:
+    """The label of one run, its fitted growth rate (1/s; NaN where nothing moves), and whether the
+    run still moves toward a state it has not reached (``unsettled``, or labelled by an extrapolated
+    limit): such a run is continued where its equations are known."""
     if not (np.all(np.isfinite(late)) and np.all(np.isfinite(final))):
-        return "runaway", np.nan
+        return "runaway", np.nan, False
     peak = max(float(np.max(np.abs(late))), quiescent_rate)
     # the growth is fitted where the set of active units (r > 0) is the final one: a unit falling
     # silent (ReLU) changes the linear dynamics, and only the present piece says where they go
@@ -163,7 +165,7 @@ def _judge(times, late, final, inputs, noisy, *, wta_ratio, quiescent_rate, sett
     lam, speed, residual = growth_rate(times[start:], late[start:])
     falling = (late[-1] < late[0]) & (late[-1] > quiescent_rate)  # heads for a bound: the piece will change
     if lam > 0 and residual <= fit_tol and speed / lam > peak and not falling.any():
-        return "runaway", lam
+        return "runaway", lam, False
     half = late.shape[0] // 2
     first, second = late[:half], late[-half:]
     swing = np.ptp(late, axis=0)
@@ -175,16 +177,16 @@ def _judge(times, late, final, inputs, noisy, *, wta_ratio, quiescent_rate, sett
         ringing &= _recurrence(ac) >= 0.5
     if ringing.any():
         sustained = np.ptp(second, axis=0) >= 0.9 * np.ptp(first, axis=0)
-        return ("oscillation" if np.any(ringing & sustained) else "unsettled"), lam
+        return ("oscillation", lam, False) if np.any(ringing & sustained) else ("unsettled", lam, True)
     drift = np.abs(second.mean(0) - first.mean(0))
     allowed = settle_tol * peak + (4 * _standard_error(late, ac) if noisy else 0.0)
     if np.all(drift <= allowed):
-        return _label(second.mean(0) if noisy else final, inputs, wta_ratio, quiescent_rate), lam
+        return _label(second.mean(0) if noisy else final, inputs, wta_ratio, quiescent_rate), lam, False
     if lam < 0 and residual <= fit_tol:
         q = np.exp(lam * (times[-1] - times[-2]))
         limit = late[-1] + (late[-1] - late[-2]) * q / (1 - q)
-        return _label(limit, inputs, wta_ratio, quiescent_rate), lam
-    return "unsettled", lam
+        return _label(limit, inputs, wta_ratio, quiescent_rate), lam, True
+    return "unsettled", lam, True
 
 
 def _continued(spec: NetworkSpec, u_final: np.ndarray, t_end: float, in_area: np.ndarray, window: float,
@@ -198,7 +200,7 @@ def _continued(spec: NetworkSpec, u_final: np.ndarray, t_end: float, in_area: np
             rates = RateModel(spec).rates(win.fixed_point)[in_area]
             return _label(rates, inputs, **judged)
         if win.times.size >= 8:
-            label, _ = _judge(win.times, win.r[:, in_area], win.r[-1, in_area], inputs, False, **rules)
+            label, *_ = _judge(win.times, win.r[:, in_area], win.r[-1, in_area], inputs, False, **rules)
             if label in ("runaway", "oscillation"):
                 return label
     return "unsettled"
@@ -290,8 +292,9 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
                 labels[idx] = "runaway"
                 continue
             run_inputs = None if inputs is None else inputs[idx]
-            labels[idx], rates[idx] = _judge(times, late[idx], final[idx], run_inputs, bool(noisy[idx]), **rules)
-            if (labels[idx] == "unsettled" and specs is not None and u_final is not None and not noisy[idx]
+            labels[idx], rates[idx], moving = _judge(times, late[idx], final[idx], run_inputs, bool(noisy[idx]),
+                                                     **rules)
+            if (moving and specs is not None and u_final is not None and not noisy[idx]
                     and cannot_continue(specs[k], t_end) is None):
                 labels[idx] = _continued(specs[k], u_final[idx], t_end, in_area, float(times[-1] - times[0]),
                                          late.shape[-2], continue_for, run_inputs, rules)
