@@ -47,6 +47,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 import xarray as xr
+from scipy import stats
 
 from neuroattn.analysis.attention import area_rates
 from neuroattn.analysis.limits import cannot_continue, continue_run
@@ -140,14 +141,22 @@ def _recurrence(ac: np.ndarray) -> np.ndarray:
     return out
 
 
-def _standard_error(late: np.ndarray, ac: np.ndarray) -> np.ndarray:
-    """Per unit: the standard error of a half-window mean, with the samples' correlation time."""
-    tau = np.ones(ac.shape[1])
-    for i in range(ac.shape[1]):
-        negative = np.flatnonzero(ac[1:, i] <= 0)
-        stop = negative[0] + 1 if negative.size else ac.shape[0]
-        tau[i] = 1 + 2 * ac[1:stop, i].sum()
-    return late.std(0) * np.sqrt(np.maximum(tau, 1.0) / (late.shape[0] // 2))
+#: Batches of the late window for the long-run variance of noisy traces, and the two-sided t quantile
+#: (level 1e-3, one degree of freedom per batch less the mean and the trend) a drift must exceed.
+N_BATCHES = 8
+T_CRITICAL = float(stats.t.ppf(1 - 0.5e-3, N_BATCHES - 2))
+
+
+def _drift_error(times: np.ndarray, late: np.ndarray) -> np.ndarray:
+    """Per unit: the standard deviation of the difference of the two half means of the late window, for
+    fluctuations about its linear trend (a trend is no fluctuation), by batch means of those fluctuations
+    (their correlation time included)."""
+    t = times - times.mean()
+    centred = late - late.mean(0)
+    residual = centred - t[:, None] * (t @ centred) / max(float(t @ t), 1e-300)
+    size = residual.shape[0] // N_BATCHES
+    means = residual[: size * N_BATCHES].reshape(N_BATCHES, size, -1).mean(1)
+    return np.sqrt(2 * means.var(0, ddof=1) * size / (late.shape[0] // 2))
 
 
 def _judge(times, late, final, inputs, noisy, *, wta_ratio, quiescent_rate, settle_tol, fit_tol,
@@ -179,7 +188,9 @@ def _judge(times, late, final, inputs, noisy, *, wta_ratio, quiescent_rate, sett
         sustained = np.ptp(second, axis=0) >= 0.9 * np.ptp(first, axis=0)
         return ("oscillation", lam, False) if np.any(ringing & sustained) else ("unsettled", lam, True)
     drift = np.abs(second.mean(0) - first.mean(0))
-    allowed = settle_tol * peak + (4 * _standard_error(late, ac) if noisy else 0.0)
+    allowed = settle_tol * peak
+    if noisy:  # a drift the fluctuations explain (t test, level 1e-3)
+        allowed = allowed + T_CRITICAL * _drift_error(times, late)
     if np.all(drift <= allowed):
         return _label(second.mean(0) if noisy else final, inputs, wta_ratio, quiescent_rate), lam, False
     if lam < 0 and residual <= fit_tol:

@@ -221,6 +221,52 @@ def test_closed_form_boundaries_of_the_shipped_beta_sweep():
         assert long_run_label(b) == shipped_expected(b), b
 
 
+def test_a_run_that_has_not_settled_is_labelled_by_where_its_equations_take_it():
+    """tau = 1 s makes every mode of the shipped model 100 times slower: at beta = 0.573 the stable state
+    has two active units, winner-take-all by the label rule (runner-up 0.34 of the winner), approached at
+    1.26/s (x 1/100). Runs of 0.3 s and 1 s are still on their way; each is continued by its rate equations
+    (the spec from the result's provenance, or given per point) and labelled as the closed form says."""
+    beta = float(np.linspace(0, 1.2, 200)[95])
+    stable = [r for r, ok in seed_fixed_points(beta) if ok]
+    assert len(stable) == 1 and label_of(stable[0]) == "winner-take-all"
+    slow = na.models.seed_competition(beta=beta, tau="1 s")
+    for duration in ("0.3 s", "1 s"):
+        res = na.simulate(slow, duration, dt="1 ms", record_every=10, record=("r", "I"), seed=0, progress=False)
+        assert np.ptp(res.r.values[-10:, 0]) > 1e-3 * res.r.values[-1, 0]  # still moving
+        assert str(classify_regime(res).values) == "winner-take-all", duration
+    batch = na.simulate_batch([slow, slow.replace({"areas.V1.competition.beta": 0.3})], "0.3 s", dt="1 ms",
+                              record_every=10, record=("r", "I"), seed=0, progress=False)
+    labels = classify_regime(batch, spec=[slow, slow.replace({"areas.V1.competition.beta": 0.3})])
+    assert labels.values.tolist() == ["winner-take-all", shipped_expected(0.3)]
+    with pytest.raises(na.NeuroAttnError, match="one per run"):
+        classify_regime(batch, spec=[slow])
+
+
+def test_continued_runs_show_runaway_and_oscillation_by_the_same_rules():
+    """After 0.1 s the E-I network is still in its transient and a winner just past the runaway edge
+    (beta = 0.84: 1.2 beta > 1) has not yet shown a clean growth; continued, they are what 2 s runs show."""
+    ei = na.simulate(ei_oscillator(), "0.1 s", record_every=5, seed=0, progress=False)
+    runaway = na.simulate(na.models.seed_competition(beta=0.84), "0.1 s", record_every=5, progress=False)
+    for res, area, label in ((ei, "E", "oscillation"), (runaway, "V1", "runaway")):
+        bare = res.copy()
+        bare.attrs = {}  # no spec: nothing to continue
+        assert str(classify_regime(bare, area).values) == "unsettled"
+        assert str(classify_regime(res, area).values) == label
+
+
+def test_runs_that_cannot_be_continued_stay_unsettled():
+    """The same slow decision at beta = 0.573 (tau = 10 ms, 1 s): labelled when the run is continued, but
+    `unsettled` when a stimulus is switched off after the run's end (the input to come is not the input
+    now) or when noise drives it (its future is not the equations' alone)."""
+    beta = float(np.linspace(0, 1.2, 200)[95])
+    spec = na.models.seed_competition(beta=beta)
+    specs = [spec, spec.replace({"stimuli[0].offset": "5 s"}),
+             spec.replace({"stimuli[0].noise": {"sigma": 0.005, "tau": "20 ms"}})]
+    labels = [str(classify_regime(na.simulate(s, "1 s", record_every=20, record=("r", "I"), seed=0,
+                                              progress=False)).values) for s in specs]
+    assert labels == ["winner-take-all", "unsettled", "unsettled"]
+
+
 @pytest.mark.slow
 def test_the_shipped_beta_sweep_gives_the_same_labels_at_1_s_and_4_s():
     """experiments/beta_sweep.yaml: every one of the 200 labels is the closed form's
