@@ -90,12 +90,31 @@ def reached(model: RateModel, u: np.ndarray, I: np.ndarray) -> Optional[np.ndarr
 
 def continue_run(spec: NetworkSpec, state: np.ndarray, t_end: float, *, window: float, n_samples: int = 50,
                  max_time: Optional[float] = None) -> Iterator[Window]:
-    """Continue a run of `spec` that ended at `t_end` (s) in state `state` (``u_final``, one value per unit).
+    """Continue a run of `spec` that ended at `t_end` in state `state` by its rate equations.
 
-    Yields windows of `n_samples` samples, the first `window` seconds long and each next one twice as
-    long, until a stable fixed point is reached (the last window yielded has ``fixed_point`` set), the
-    integration fails or the state leaves 1e6 times its initial size (a shortened last window), or
-    `max_time` (s after the run's end; default 1e4 times the longest time constant) has passed.
+    Parameters
+    ----------
+    spec : NetworkSpec
+        The run's spec (one `cannot_continue` accepts).
+    state : array
+        The state ``u`` at the end of the run (``u_final``), one value per unit.
+    t_end : float
+        When the run ended (s); it decides the input held from then on (`input_after`).
+    window : float
+        Length of the first window (s); each next window is twice as long.
+    n_samples : int
+        Samples per window.
+    max_time : float, optional
+        How long to continue at most (s after the run's end); default 1e4 times the longest time
+        constant.
+
+    Yields
+    ------
+    Window
+        Sample times (s after the run's end), rates ``r`` (samples, units), the state ``u`` at the
+        window's end and ``fixed_point``: the stable fixed point reached, set on the last window where
+        one is reached. Windows end there, where the integration fails or the state leaves 1e6 times
+        its initial size (a shorter last window), or at `max_time`.
 
     Raises
     ------

@@ -20,26 +20,48 @@ are applied:
    (filtered noise does not).
 3. The run has *settled* when the mean rates of the two halves of the late window differ by at most
    `settle_tol` of the peak rate. Where the input traces ``I`` fluctuate (noise), or the area spikes
-   (its rates are binned spike counts), four standard
-   errors of those means (with the traces' correlation time) are allowed on top, and the run is
-   labelled by the mean of the last half of the window.
+   (its rates are binned spike counts), the difference may also be one the fluctuations explain: it
+   must stay below the two-sided t quantile (level 1e-3, 6 degrees of freedom) times its standard
+   deviation, estimated from the fluctuations about the window's linear trend by the means of eight
+   batches (so their correlation time counts, and a trend, which is no fluctuation, does not hide
+   itself); such a run is labelled by the mean of the last half of the window.
    A run that still moves but whose speed decays as one clean exponential (rms residual of the log
    speed at most `fit_tol`) is *converging*; its limit is the geometric sum of the remaining steps,
-   ``r_T + Δr_T q/(1 - q)`` with ``q = exp(lambda Δt)``. Settled and converging runs are labelled from
-   their (limit) rates:
+   ``r_T + Δr_T q/(1 - q)`` with ``q = exp(lambda Δt)`` (only where the run cannot be continued, see
+   below). Settled and converging runs are labelled from their (limit) rates:
 
    - ``quiescent``: every rate is below `quiescent_rate`;
    - ``winner-take-all``: the runner-up's rate is at most `wta_ratio` times the winner's, and, where
      the result has input traces ``I`` with positive input to both units, at most `wta_ratio` times
      what their input ratio alone gives (rates that merely follow unequal inputs are no selection);
    - ``coexistence`` (soft competition): otherwise.
-4. ``unsettled``: anything else — a run still leaving an unstable state, a damped oscillation still
-   ringing, a transient of several modes. Such a run is never guessed; run it longer.
+4. A run that has not settled (``unsettled`` by the rules above, or converging) whose equations the
+   analysis knows in closed form is *continued* (`neuroattn.analysis.limits.continue_run`): its rate
+   equations (`RateModel`, the right-hand side and Jacobian that `fixed_points` and `bifurcation`
+   use) are integrated from its final state ``u_final``, with the input it has at its end, in windows
+   of doubling length (the first as long as the late window) for up to `continue_for` (default 1e4
+   time constants). It is labelled
+
+   - like a settled run, from the rates of the stable fixed point it reaches (Newton's method from
+     a window's end finds a fixed point within 1e-6 of the state, every eigenvalue of its Jacobian
+     with a negative real part);
+   - ``runaway`` or ``oscillation`` where a continued window shows that motion by rules 1 and 2;
+   - ``unsettled`` where neither happens within `continue_for`.
+
+   A run is continued only where its spec is known (`classify_regime`'s `spec`, or a single run's
+   provenance) and nothing but its state and its rate equations decides what comes next
+   (`limits.cannot_continue`): no noise, no spiking areas, no areas with several state variables or
+   reserve units, no plastic connections, tasks or projection delays, and no stimulus still to be
+   switched on or off after the run's end.
+5. ``unsettled``: anything else — a run still leaving an unstable state, a damped oscillation still
+   ringing, a transient of several modes, that cannot be continued. Such a run is never guessed;
+   run it longer.
 
 For the ``seed`` and ``lateral`` models with uniform weights the labels agree with the closed-form
 boundaries (winner-take-all where the symmetric state's difference modes grow and the winner's own
-mode decays, runaway where the winner's mode grows), at 1 s and at 4 s alike
-(``tests/integration/test_regimes.py``).
+mode decays, runaway where the winner's mode grows), at 1 s and at 4 s alike, and the shipped
+β sweep (unequal inputs) labels all of its 200 points as its closed-form fixed points say, at 1 s and
+at 4 s (``tests/integration/test_regimes.py``).
 """
 from __future__ import annotations
 
@@ -54,6 +76,7 @@ from neuroattn.analysis.limits import cannot_continue, continue_run
 from neuroattn.analysis.rate_model import RateModel
 from neuroattn.exceptions import NeuroAttnError
 from neuroattn.spec import NetworkSpec
+from neuroattn.spec.quantities import parse_quantity
 
 #: The labels, in the order of their integer codes (used where labels are stored as numbers).
 REGIMES = ("quiescent", "coexistence", "winner-take-all", "runaway", "oscillation", "unsettled")
@@ -236,7 +259,7 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
                     quiescent_rate: float = 1e-3, late_fraction: float = 0.25, settle_tol: float = 1e-3,
                     fit_tol: float = 0.05, oscillation_tol: float = 0.02, min_crossings: int = 3,
                     growth: bool = False, spec: Union[NetworkSpec, Sequence[NetworkSpec], None] = None,
-                    continue_for: Optional[float] = None):
+                    continue_for=None):
     """Label each run of `result` with one of `REGIMES` (see the module docstring for the rules).
 
     Parameters
@@ -252,7 +275,8 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
         dims); a single run's own spec is read from its provenance when left out. Where given, a run
         that has not settled is continued by its rate equations from ``u_final`` (see the module
         docstring) and labelled by where it goes; without it such a run stays ``unsettled``.
-    continue_for : the longest continuation, in seconds of model time (default 1e4 time constants).
+    continue_for : the longest continuation in model time (``'100 s'``, or seconds; default 1e4 times the
+        longest time constant).
 
     Returns
     -------
@@ -267,6 +291,11 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
     'winner-take-all'
     """
     area = _only_area(result, area)
+    if continue_for is not None:
+        value, unit = parse_quantity(continue_for)
+        if unit not in ("second", "1") or not value > 0:
+            raise NeuroAttnError(f"continue_for: must be a positive time (got {continue_for!r})")
+        continue_for = value
     if "r" not in result or "time" not in result["r"].dims or result.sizes["time"] < 8:
         raise NeuroAttnError("classify_regime: needs traces of 'r' with at least 8 samples (record them, "
                              "e.g. record_every=10); a final state alone cannot tell settled from moving")
