@@ -323,7 +323,8 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
                 else np.zeros(shape, bool))
     rules = dict(wta_ratio=wta_ratio, quiescent_rate=quiescent_rate, settle_tol=settle_tol, fit_tol=fit_tol,
                  oscillation_tol=oscillation_tol, min_crossings=min_crossings)
-    specs = _specs(result, spec, shape)
+    specs = _specs(result, spec, shape) if spec is not None else None
+    looked_up = spec is not None  # a single run's spec is read from its provenance when first needed
     u_final = result["u_final"].transpose(*dims, "unit").values if "u_final" in result else None
     t_end = float(result.attrs.get("duration", times[-1]))
     with np.errstate(all="ignore"):
@@ -334,8 +335,11 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
             run_inputs = None if inputs is None else inputs[idx]
             labels[idx], rates[idx], moving = _judge(times, late[idx], final[idx], run_inputs, bool(noisy[idx]),
                                                      **rules)
-            if (moving and specs is not None and u_final is not None and not noisy[idx]
-                    and cannot_continue(specs[k], t_end) is None):
+            if not moving or noisy[idx] or u_final is None:
+                continue
+            if not looked_up:
+                specs, looked_up = _specs(result, None, shape), True
+            if specs is not None and cannot_continue(specs[k], t_end) is None:
                 labels[idx] = _continued(specs[k], u_final[idx], t_end, in_area, float(times[-1] - times[0]),
                                          late.shape[-2], continue_for, run_inputs, rules)
     coords = {d: final_da[d] for d in dims if d in final_da.coords}
