@@ -274,7 +274,8 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
     spec : the spec of the run, or one per run (in the order of the result's runs, C order over its
         dims); a single run's own spec is read from its provenance when left out. Where given, a run
         that has not settled is continued by its rate equations from ``u_final`` (see the module
-        docstring) and labelled by where it goes; without it such a run stays ``unsettled``.
+        docstring) and labelled by where it goes; without it such a run is labelled by the rules
+        alone (a converging run by its extrapolated limit, any other ``unsettled``).
     continue_for : the longest continuation in model time (``'100 s'``, or seconds; default 1e4 times the
         longest time constant).
 
