@@ -127,7 +127,7 @@ def _run_processes(plan, todo, store_path, workers, on_done) -> None:
 
 
 def cpu_count() -> int:
-    from neuroattn.engine.device import available_cores
+    from neuroattn.engine import available_cores
 
     return available_cores()
 
