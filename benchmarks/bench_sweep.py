@@ -9,23 +9,25 @@ sigmoid f(u) = 1/(1+exp(-4(u-0.5))), tau 10 ms, dt 0.1 ms forward Euler, 2 s of 
 values in [0, 4], final state recorded. Contenders, all on the same numbers in one run, interleaved
 and timed best-of-`--repeats` (the machine is shared; a slow spell hits every contender alike):
 
-- neuroattn `sweep` with the default target (chosen automatically), cython and cpp_standalone. Their
+- neuroattn `sweep` with the default target (chosen automatically: cpp_standalone here, its batch
+  split over every core), cython and cpp_standalone on one core (comparable with the C loop). Their
   time includes building the 200 specs, the network and the result; Brian2's import and Cython's
-  one-time compilation are excluded by a warm-up sweep. cpp_standalone compiles anew in every sweep
-  (each sweep owns its compiled network), so its time is given with the compile and, separately, the
-  compiled program's own run time;
+  one-time compilation are excluded by a warm-up sweep. The first cpp_standalone sweep compiles into
+  an empty build cache, later ones find its project kept; both are given, and the compiled program's
+  own run time;
 - the numpy batched Euler loop (`numpy_loop`), the reference every result must equal to 1e-9;
 - the fused single-threaded C loop `limit_seed.c` (gcc -O3 -march=native -ffast-math), the compute
   limit on one core;
 - JAX `lax.scan` over the steps of the batched update, jit-compiled, float64 (when jax is
   installed; it is no dependency of neuroattn), compile excluded.
 
-Then: cpp_standalone with its compile against the default for 1,000 points, BLAS on one thread
+Then: cpp_standalone with its compile against the runtime targets for 1,000 points, BLAS on one thread
 against BLAS's default for 1,000-point chunks on the numpy target, how time grows with the number of
 points and with N, and the peak RSS of a 10,000-point sweep into a Zarr store (in a fresh process).
 The last line sums up: ``seed sweep default 0.93x numpy, best (cpp_standalone) 1.10x C, jax 0.52x numpy``.
 """
 import argparse
+import contextlib
 import importlib.util
 import os
 import resource
@@ -154,7 +156,24 @@ class ProgramTime:
         compiled.CompiledNetwork.run = timed
 
 
+@contextlib.contextmanager
+def one_core(on: bool):
+    """Compiled batches on one core in the body (``NEUROATTN_CORES=1``) where `on`."""
+    previous = os.environ.get("NEUROATTN_CORES")
+    if on:
+        os.environ["NEUROATTN_CORES"] = "1"
+    try:
+        yield
+    finally:
+        if on and previous is None:
+            os.environ.pop("NEUROATTN_CORES")
+        elif on:
+            os.environ["NEUROATTN_CORES"] = previous
+
+
 def main_comparison(args, c_loop):
+    from neuroattn.engine.device import available_cores
+
     spec, W, I = workload(50)
     betas = np.linspace(0, 4, 200)
     targets = [None] + [t for t in args.targets if t]  # None: the default (automatic) target
@@ -178,13 +197,14 @@ def main_comparison(args, c_loop):
             best["jax"] = min(best["jax"], t)
         for target in targets:
             program.total = 0.0
-            t, ds = best_of(1, lambda: run_sweep(spec, betas, 2.0, target))
+            with one_core(target == "cpp_standalone"):  # comparable with the single-threaded C loop
+                t, ds = best_of(1, lambda: run_sweep(spec, betas, 2.0, target))
             if ds.attrs["target"] == "cpp_standalone" and names[target] not in cold:
                 cold[names[target]] = t  # the first sweep compiles; later ones find the project kept
             else:
                 best[names[target]] = min(best[names[target]], t)
             results[names[target]], used[names[target]] = ds.u_final.values, ds.attrs["target"]
-            if ds.attrs["target"] == "cpp_standalone":
+            if target == "cpp_standalone":
                 best["cpp_standalone run"] = min(best["cpp_standalone run"], program.total)
     t_np, t_c = best["numpy loop"], best["C loop"]
     print(f"workload: seed model, N=50, 200 beta values in [0, 4], 2 s at dt 0.1 ms, final state "
@@ -203,8 +223,13 @@ def main_comparison(args, c_loop):
     else:
         print("  JAX: not installed (pip install jax to include it)")
     row("numpy batched Euler loop", t_np)
+    cores = available_cores()
     for target in targets:
-        label = f"neuroattn sweep, {'default (' + used[names[target]] + ')' if target is None else target}"
+        if target is None:
+            where = f", {cores} cores" if used[names[target]] == "cpp_standalone" else ""
+            label = f"neuroattn sweep, default ({used[names[target]]}{where})"
+        else:
+            label = f"neuroattn sweep, {target}" + (", one core" if target == "cpp_standalone" else "")
         if names[target] in cold:
             row(label + ", compiling", cold[names[target]], names[target])
             if np.isfinite(best[names[target]]):
@@ -212,7 +237,7 @@ def main_comparison(args, c_loop):
             continue
         row(label, best[names[target]], names[target])
     if np.isfinite(best["cpp_standalone run"]):
-        row("neuroattn cpp_standalone, the compiled program", best["cpp_standalone run"])
+        row("neuroattn cpp_standalone, the program, one core", best["cpp_standalone run"])
     compiled = {t: best[names[t]] for t in targets if t and np.isfinite(best[names[t]])}
     if np.isfinite(best["cpp_standalone run"]):
         compiled["cpp_standalone"] = best["cpp_standalone run"]
@@ -223,33 +248,46 @@ def main_comparison(args, c_loop):
 
 
 def large(args):
-    """cpp_standalone including its compile against the numpy target and the default, 1,000 points.
+    """cpp_standalone including its compile against the runtime targets and the default, 1,000 points.
     The first cpp_standalone sweep compiles into an empty build cache, the second finds its project
-    there (compiled networks are kept per structure, `neuroattn.engine.compiled.build_root`)."""
+    there (compiled networks are kept per structure, `neuroattn.engine.compiled.build_root`). At this
+    size the default is cpp_standalone itself, its batch split over every core
+    (`neuroattn.engine.device.program_parts`); `--large-cores 1` keeps one program."""
+    from neuroattn.engine.device import available_cores
+
     spec, W, I = workload(50)
     betas = np.linspace(0, 4, args.large_points)
     T = 2.0
-    times = {"numpy": [], "cpp_standalone": [], "default": []}
+    times = {"numpy": [], "cython": [], "cpp_standalone": [], "default": []}
     used = None
+    saved = {k: os.environ.get(k) for k in ("NEUROATTN_BUILD_CACHE", "NEUROATTN_CORES")}
     with tempfile.TemporaryDirectory() as cache:
-        previous = os.environ.get("NEUROATTN_BUILD_CACHE")
         os.environ["NEUROATTN_BUILD_CACHE"] = cache
+        if args.large_cores:
+            os.environ["NEUROATTN_CORES"] = str(args.large_cores)
+        run_sweep(spec, betas[:2], 0.001, "cython")  # Cython's one-time compile, as in the main comparison
         try:
             for _ in range(2):
-                for name, target in [("numpy", "numpy"), ("cpp_standalone", "cpp_standalone"), ("default", None)]:
+                for name, target in [("numpy", "numpy"), ("cython", "cython"), ("cpp_standalone", "cpp_standalone"),
+                                     ("default", None)]:
                     t, ds = best_of(1, lambda: run_sweep(spec, betas, T, target))
                     times[name].append(t)
                     if target is None:
                         used = ds.attrs["target"]
         finally:
-            if previous is None:
-                os.environ.pop("NEUROATTN_BUILD_CACHE")
-            else:
-                os.environ["NEUROATTN_BUILD_CACHE"] = previous
-    t_np, (cold, warm), t_default = min(times["numpy"]), times["cpp_standalone"], min(times["default"])
-    print(f"\n{args.large_points} points, 2 s (2 interleaved rounds): numpy target {t_np:.2f} s, default ({used}) "
-          f"{t_default:.2f} s, cpp_standalone incl. compile {cold:.2f} s ({cold / t_default:.2f}x the default), "
-          f"with its project kept from the first sweep {warm:.2f} s ({warm / t_default:.2f}x)")
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+    t_np, t_cy, t_default = min(times["numpy"]), min(times["cython"]), min(times["default"])
+    cold, warm = times["cpp_standalone"]
+    runtime = min(t_np, t_cy)
+    cores = args.large_cores or available_cores()
+    print(f"\n{args.large_points} points, 2 s (2 interleaved rounds; compiled batches on {cores} core(s)): "
+          f"numpy target {t_np:.2f} s, cython {t_cy:.2f} s, cpp_standalone incl. compile {cold:.2f} s "
+          f"({cold / runtime:.2f}x the fastest runtime target), with its project kept {warm:.2f} s "
+          f"({warm / runtime:.2f}x); default ({used}) {t_default:.2f} s")
 
 
 def threads(args):
@@ -331,6 +369,8 @@ def main():
     parser.add_argument("--skip-scaling", action="store_true")
     parser.add_argument("--scaling-duration", type=float, default=0.2, help="seconds of model time")
     parser.add_argument("--large-points", type=int, default=1000, help="0 skips the 1,000-point runs")
+    parser.add_argument("--large-cores", type=int, default=0,
+                        help="cores of the compiled 1,000-point batches (0: neuroattn's choice, every core)")
     parser.add_argument("--memory-points", type=int, default=10_000, help="0 skips the memory run")
     args = parser.parse_args()
     args.targets = [t for t in args.targets.split(",") if t]

@@ -25,7 +25,6 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 import xarray as xr
-from scipy import optimize
 
 from neuroattn.analysis.fixed_points import fixed_points
 from neuroattn.analysis.rate_model import RateModel
@@ -69,16 +68,7 @@ class _Path:
 
     def correct(self, p: float, guess: np.ndarray, tol: float) -> Optional[np.ndarray]:
         model, I = self.model(p)
-        scale = model.timescale
-        with np.errstate(all="ignore"):
-            sol = optimize.root(lambda u: model.rhs(u, I) * scale, guess,
-                                jac=lambda u: model.jacobian(u, I) * scale[:, None], method="hybr")
-        x = sol.x
-        if not np.all(np.isfinite(x)):
-            return None
-        if np.max(np.abs(model.rhs(x, I) * scale)) > tol * max(1.0, np.max(np.abs(x))):
-            return None
-        return x
+        return model.polish(guess, I, tol)
 
     def eigenvalues(self, p: float, u: np.ndarray) -> np.ndarray:
         model, I = self.model(p)

@@ -5,7 +5,6 @@ from typing import Optional
 
 import numpy as np
 import xarray as xr
-from scipy import optimize
 
 from neuroattn.analysis.rate_model import RateModel
 from neuroattn.exceptions import NeuroAttnError
@@ -65,22 +64,15 @@ def fixed_points(spec: NetworkSpec, inputs: Optional[np.ndarray] = None, *, n_st
     """
     model = RateModel(spec)
     I = model.steady_input() if inputs is None else np.asarray(inputs, float)
-    scale = model.timescale
     rng = np.random.default_rng(seed)
     starts = [np.zeros(model.n_units), I.copy()]
     spread = 1.0 + np.abs(I)
     starts += [I + spread * rng.standard_normal(model.n_units) for _ in range(max(n_starts - 2, 0))]
     found: list[np.ndarray] = []
-    with np.errstate(all="ignore"):
-        for x0 in starts:
-            sol = optimize.root(lambda u: model.rhs(u, I) * scale, x0,
-                                jac=lambda u: model.jacobian(u, I) * scale[:, None], method="hybr")
-            if not np.all(np.isfinite(sol.x)):
-                continue
-            if np.max(np.abs(model.rhs(sol.x, I) * scale)) > tol * max(1.0, np.max(np.abs(sol.x))):
-                continue
-            if not any(np.max(np.abs(sol.x - f)) < 1e-6 * max(1.0, np.max(np.abs(f))) for f in found):
-                found.append(sol.x)
+    for x0 in starts:
+        x = model.polish(x0, I, tol)
+        if x is not None and not any(np.max(np.abs(x - f)) < 1e-6 * max(1.0, np.max(np.abs(f))) for f in found):
+            found.append(x)
     eigs = [np.linalg.eigvals(model.jacobian(u, I)) for u in found]
     order = np.argsort([e.real.max() for e in eigs]) if found else []
     found = [found[k] for k in order]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 import numpy as np
+from scipy import optimize
 
 from neuroattn.exceptions import NeuroAttnError
 from neuroattn.spec import NetworkSpec, area_dynamics
@@ -126,3 +127,17 @@ class RateModel:
             if dyn.coupling is not None:
                 J[sl, sl] += d_rec[:, None] * dyn.coupling * fp[sl][None, :]
         return J
+
+    def polish(self, guess: np.ndarray, I: np.ndarray, tol: float = 1e-9) -> Optional[np.ndarray]:
+        """The fixed point that Newton's method (scipy ``hybr`` with the analytic Jacobian) reaches from
+        `guess`, or None where it finds none whose residual ``max |du/dt| * timescale`` is at most
+        ``tol * max(1, max |u|)``."""
+        scale = self.timescale
+        with np.errstate(all="ignore"):
+            sol = optimize.root(lambda u: self.rhs(u, I) * scale, guess,
+                                jac=lambda u: self.jacobian(u, I) * scale[:, None], method="hybr")
+            x = sol.x
+            if not np.all(np.isfinite(x)) or \
+                    np.max(np.abs(self.rhs(x, I) * scale)) > tol * max(1.0, np.max(np.abs(x))):
+                return None
+        return x

@@ -20,36 +20,63 @@ are applied:
    (filtered noise does not).
 3. The run has *settled* when the mean rates of the two halves of the late window differ by at most
    `settle_tol` of the peak rate. Where the input traces ``I`` fluctuate (noise), or the area spikes
-   (its rates are binned spike counts), four standard
-   errors of those means (with the traces' correlation time) are allowed on top, and the run is
-   labelled by the mean of the last half of the window.
+   (its rates are binned spike counts), the difference may also be one the fluctuations explain: it
+   must stay below the two-sided t quantile (level 1e-3, 6 degrees of freedom) times its standard
+   deviation, estimated from the fluctuations about the window's linear trend by the means of eight
+   batches (so their correlation time counts, and a trend, which is no fluctuation, does not hide
+   itself); such a run is labelled by the mean of the last half of the window.
    A run that still moves but whose speed decays as one clean exponential (rms residual of the log
    speed at most `fit_tol`) is *converging*; its limit is the geometric sum of the remaining steps,
-   ``r_T + Δr_T q/(1 - q)`` with ``q = exp(lambda Δt)``. Settled and converging runs are labelled from
-   their (limit) rates:
+   ``r_T + Δr_T q/(1 - q)`` with ``q = exp(lambda Δt)`` (only where the run cannot be continued, see
+   below). Settled and converging runs are labelled from their (limit) rates:
 
    - ``quiescent``: every rate is below `quiescent_rate`;
    - ``winner-take-all``: the runner-up's rate is at most `wta_ratio` times the winner's, and, where
      the result has input traces ``I`` with positive input to both units, at most `wta_ratio` times
      what their input ratio alone gives (rates that merely follow unequal inputs are no selection);
    - ``coexistence`` (soft competition): otherwise.
-4. ``unsettled``: anything else — a run still leaving an unstable state, a damped oscillation still
-   ringing, a transient of several modes. Such a run is never guessed; run it longer.
+4. A run that has not settled (``unsettled`` by the rules above, or converging) whose equations the
+   analysis knows in closed form is *continued* (`neuroattn.analysis.limits.continue_run`): its rate
+   equations (`RateModel`, the right-hand side and Jacobian that `fixed_points` and `bifurcation`
+   use) are integrated from its final state ``u_final``, with the input it has at its end, in windows
+   of doubling length (the first as long as the late window) for up to `continue_for` (default 1e4
+   time constants). It is labelled
+
+   - like a settled run, from the rates of the stable fixed point it reaches (Newton's method from
+     a window's end finds a fixed point within 1e-6 of the state, every eigenvalue of its Jacobian
+     with a negative real part);
+   - ``runaway`` or ``oscillation`` where a continued window shows that motion by rules 1 and 2;
+   - ``unsettled`` where neither happens within `continue_for`.
+
+   A run is continued only where its spec is known (`classify_regime`'s `spec`, or a single run's
+   provenance) and nothing but its state and its rate equations decides what comes next
+   (`limits.cannot_continue`): no noise, no spiking areas, no areas with several state variables or
+   reserve units, no plastic connections, tasks or projection delays, and no stimulus still to be
+   switched on or off after the run's end.
+5. ``unsettled``: anything else — a run still leaving an unstable state, a damped oscillation still
+   ringing, a transient of several modes, that cannot be continued. Such a run is never guessed;
+   run it longer.
 
 For the ``seed`` and ``lateral`` models with uniform weights the labels agree with the closed-form
 boundaries (winner-take-all where the symmetric state's difference modes grow and the winner's own
-mode decays, runaway where the winner's mode grows), at 1 s and at 4 s alike
-(``tests/integration/test_regimes.py``).
+mode decays, runaway where the winner's mode grows), at 1 s and at 4 s alike, and the shipped
+β sweep (unequal inputs) labels all of its 200 points as its closed-form fixed points say, at 1 s and
+at 4 s (``tests/integration/test_regimes.py``).
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import xarray as xr
+from scipy import stats
 
 from neuroattn.analysis.attention import area_rates
+from neuroattn.analysis.limits import cannot_continue, continue_run
+from neuroattn.analysis.rate_model import RateModel
 from neuroattn.exceptions import NeuroAttnError
+from neuroattn.spec import NetworkSpec
+from neuroattn.spec.quantities import parse_quantity
 
 #: The labels, in the order of their integer codes (used where labels are stored as numbers).
 REGIMES = ("quiescent", "coexistence", "winner-take-all", "runaway", "oscillation", "unsettled")
@@ -137,21 +164,31 @@ def _recurrence(ac: np.ndarray) -> np.ndarray:
     return out
 
 
-def _standard_error(late: np.ndarray, ac: np.ndarray) -> np.ndarray:
-    """Per unit: the standard error of a half-window mean, with the samples' correlation time."""
-    tau = np.ones(ac.shape[1])
-    for i in range(ac.shape[1]):
-        negative = np.flatnonzero(ac[1:, i] <= 0)
-        stop = negative[0] + 1 if negative.size else ac.shape[0]
-        tau[i] = 1 + 2 * ac[1:stop, i].sum()
-    return late.std(0) * np.sqrt(np.maximum(tau, 1.0) / (late.shape[0] // 2))
+#: Batches of the late window for the long-run variance of noisy traces, and the two-sided t quantile
+#: (level 1e-3, one degree of freedom per batch less the mean and the trend) a drift must exceed.
+N_BATCHES = 8
+T_CRITICAL = float(stats.t.ppf(1 - 0.5e-3, N_BATCHES - 2))
+
+
+def _drift_error(times: np.ndarray, late: np.ndarray) -> np.ndarray:
+    """Per unit: the standard deviation of the difference of the two half means of the late window, for
+    fluctuations about its linear trend (a trend is no fluctuation), by batch means of those fluctuations
+    (their correlation time included)."""
+    t = times - times.mean()
+    centred = late - late.mean(0)
+    residual = centred - t[:, None] * (t @ centred) / max(float(t @ t), 1e-300)
+    size = residual.shape[0] // N_BATCHES
+    means = residual[: size * N_BATCHES].reshape(N_BATCHES, size, -1).mean(1)
+    return np.sqrt(2 * means.var(0, ddof=1) * size / (late.shape[0] // 2))
 
 
 def _judge(times, late, final, inputs, noisy, *, wta_ratio, quiescent_rate, settle_tol, fit_tol,
-           oscillation_tol, min_crossings) -> tuple[str, float]:
-    """The label of one run and its fitted growth rate (1/s; NaN where nothing moves)."""
+           oscillation_tol, min_crossings) -> tuple[str, float, bool]:
+    """The label of one run, its fitted growth rate (1/s; NaN where nothing moves), and whether the
+    run still moves toward a state it has not reached (``unsettled``, or labelled by an extrapolated
+    limit): such a run is continued where its equations are known."""
     if not (np.all(np.isfinite(late)) and np.all(np.isfinite(final))):
-        return "runaway", np.nan
+        return "runaway", np.nan, False
     peak = max(float(np.max(np.abs(late))), quiescent_rate)
     # the growth is fitted where the set of active units (r > 0) is the final one: a unit falling
     # silent (ReLU) changes the linear dynamics, and only the present piece says where they go
@@ -160,7 +197,7 @@ def _judge(times, late, final, inputs, noisy, *, wta_ratio, quiescent_rate, sett
     lam, speed, residual = growth_rate(times[start:], late[start:])
     falling = (late[-1] < late[0]) & (late[-1] > quiescent_rate)  # heads for a bound: the piece will change
     if lam > 0 and residual <= fit_tol and speed / lam > peak and not falling.any():
-        return "runaway", lam
+        return "runaway", lam, False
     half = late.shape[0] // 2
     first, second = late[:half], late[-half:]
     swing = np.ptp(late, axis=0)
@@ -172,22 +209,57 @@ def _judge(times, late, final, inputs, noisy, *, wta_ratio, quiescent_rate, sett
         ringing &= _recurrence(ac) >= 0.5
     if ringing.any():
         sustained = np.ptp(second, axis=0) >= 0.9 * np.ptp(first, axis=0)
-        return ("oscillation" if np.any(ringing & sustained) else "unsettled"), lam
+        return ("oscillation", lam, False) if np.any(ringing & sustained) else ("unsettled", lam, True)
     drift = np.abs(second.mean(0) - first.mean(0))
-    allowed = settle_tol * peak + (4 * _standard_error(late, ac) if noisy else 0.0)
+    allowed = settle_tol * peak
+    if noisy:  # a drift the fluctuations explain (t test, level 1e-3)
+        allowed = allowed + T_CRITICAL * _drift_error(times, late)
     if np.all(drift <= allowed):
-        return _label(second.mean(0) if noisy else final, inputs, wta_ratio, quiescent_rate), lam
+        return _label(second.mean(0) if noisy else final, inputs, wta_ratio, quiescent_rate), lam, False
     if lam < 0 and residual <= fit_tol:
         q = np.exp(lam * (times[-1] - times[-2]))
         limit = late[-1] + (late[-1] - late[-2]) * q / (1 - q)
-        return _label(limit, inputs, wta_ratio, quiescent_rate), lam
-    return "unsettled", lam
+        return _label(limit, inputs, wta_ratio, quiescent_rate), lam, True
+    return "unsettled", lam, True
+
+
+def _continued(spec: NetworkSpec, u_final: np.ndarray, t_end: float, in_area: np.ndarray, window: float,
+               n_samples: int, max_time: Optional[float], inputs, rules: dict) -> str:
+    """The label of an unsettled run from its continuation (`continue_run`): the stable fixed point it
+    reaches, labelled like a settled run, or ``runaway``/``oscillation`` where a continued window shows
+    that motion by the run's own rules; ``unsettled`` where none does within `max_time`."""
+    judged = {k: rules[k] for k in ("wta_ratio", "quiescent_rate")}
+    for win in continue_run(spec, u_final, t_end, window=window, n_samples=n_samples, max_time=max_time):
+        if win.fixed_point is not None:
+            rates = RateModel(spec).rates(win.fixed_point)[in_area]
+            return _label(rates, inputs, **judged)
+        if win.times.size >= 8:
+            label, *_ = _judge(win.times, win.r[:, in_area], win.r[-1, in_area], inputs, False, **rules)
+            if label in ("runaway", "oscillation"):
+                return label
+    return "unsettled"
+
+
+def _specs(result: xr.Dataset, spec, shape: tuple) -> Optional[list]:
+    """One spec per run (C order over `shape`), from `spec` or, for a single run, the result's provenance."""
+    n = int(np.prod(shape))
+    if spec is None:
+        if shape != () or "spec" not in result.attrs:
+            return None
+        from neuroattn.spec import load_spec
+
+        spec = load_spec(result.attrs["spec"])
+    specs = [spec] * n if isinstance(spec, NetworkSpec) else list(spec)
+    if len(specs) != n or not all(isinstance(s, NetworkSpec) for s in specs):
+        raise NeuroAttnError(f"spec: give one NetworkSpec, or one per run ({n}) (got {len(specs)} items)")
+    return specs
 
 
 def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio: float = 0.5,
                     quiescent_rate: float = 1e-3, late_fraction: float = 0.25, settle_tol: float = 1e-3,
                     fit_tol: float = 0.05, oscillation_tol: float = 0.02, min_crossings: int = 3,
-                    growth: bool = False):
+                    growth: bool = False, spec: Union[NetworkSpec, Sequence[NetworkSpec], None] = None,
+                    continue_for=None):
     """Label each run of `result` with one of `REGIMES` (see the module docstring for the rules).
 
     Parameters
@@ -199,6 +271,13 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
     settle_tol : settled when the late window's half means differ by at most this fraction of the peak.
     fit_tol : a decaying or growing speed counts as one exponential when its log fits a line this well.
     growth : also return the fitted growth rate of the late motion (1/s).
+    spec : the spec of the run, or one per run (in the order of the result's runs, C order over its
+        dims); a single run's own spec is read from its provenance when left out. Where given, a run
+        that has not settled is continued by its rate equations from ``u_final`` (see the module
+        docstring) and labelled by where it goes; without it such a run is labelled by the rules
+        alone (a converging run by its extrapolated limit, any other ``unsettled``).
+    continue_for : the longest continuation in model time (``'100 s'``, or seconds; default 1e4 times the
+        longest time constant).
 
     Returns
     -------
@@ -213,6 +292,11 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
     'winner-take-all'
     """
     area = _only_area(result, area)
+    if continue_for is not None:
+        value, unit = parse_quantity(continue_for)
+        if unit not in ("second", "1") or not value > 0:
+            raise NeuroAttnError(f"continue_for: must be a positive time (got {continue_for!r})")
+        continue_for = value
     if "r" not in result or "time" not in result["r"].dims or result.sizes["time"] < 8:
         raise NeuroAttnError("classify_regime: needs traces of 'r' with at least 8 samples (record them, "
                              "e.g. record_every=10); a final state alone cannot tell settled from moving")
@@ -238,15 +322,27 @@ def classify_regime(result: xr.Dataset, area: Optional[str] = None, *, wta_ratio
     rates = np.full(shape, np.nan)
     diverged = (np.broadcast_to(result["diverged"].transpose(*dims).values, shape) if "diverged" in result
                 else np.zeros(shape, bool))
+    rules = dict(wta_ratio=wta_ratio, quiescent_rate=quiescent_rate, settle_tol=settle_tol, fit_tol=fit_tol,
+                 oscillation_tol=oscillation_tol, min_crossings=min_crossings)
+    specs = _specs(result, spec, shape) if spec is not None else None
+    looked_up = spec is not None  # a single run's spec is read from its provenance when first needed
+    u_final = result["u_final"].transpose(*dims, "unit").values if "u_final" in result else None
+    t_end = float(result.attrs.get("duration", times[-1]))
     with np.errstate(all="ignore"):
-        for idx in np.ndindex(shape):
+        for k, idx in enumerate(np.ndindex(shape)):
             if diverged[idx]:
                 labels[idx] = "runaway"
                 continue
-            labels[idx], rates[idx] = _judge(
-                times, late[idx], final[idx], None if inputs is None else inputs[idx], bool(noisy[idx]),
-                wta_ratio=wta_ratio, quiescent_rate=quiescent_rate, settle_tol=settle_tol, fit_tol=fit_tol,
-                oscillation_tol=oscillation_tol, min_crossings=min_crossings)
+            run_inputs = None if inputs is None else inputs[idx]
+            labels[idx], rates[idx], moving = _judge(times, late[idx], final[idx], run_inputs, bool(noisy[idx]),
+                                                     **rules)
+            if not moving or noisy[idx] or u_final is None:
+                continue
+            if not looked_up:
+                specs, looked_up = _specs(result, None, shape), True
+            if specs is not None and cannot_continue(specs[k], t_end) is None:
+                labels[idx] = _continued(specs[k], u_final[idx], t_end, in_area, float(times[-1] - times[0]),
+                                         late.shape[-2], continue_for, run_inputs, rules)
     coords = {d: final_da[d] for d in dims if d in final_da.coords}
     out = xr.DataArray(labels.astype(str), dims=dims, coords=coords, name="regime",
                        attrs={"area": area, "long_name": f"dynamical regime of {area}",

@@ -9,7 +9,7 @@ Public names (everything outside the engine uses only these):
 - `structure_key`: what must be equal for specs to share one network; `per_unit_constant`: the
   paths whose per-point values `run` takes as arrays (``constants=``) instead of one spec per point;
 - `TARGETS`, `resolve_target`, `choose_target` (the automatic target and why), `describe_choice`,
-  `run_size`, `standalone_capable`, `DIVERGENCE_LIMIT`.
+  `run_size`, `standalone_capable`, `available_cores`, `DIVERGENCE_LIMIT`.
 """
 import signal as _signal
 import sys as _sys
@@ -43,8 +43,8 @@ _brian2.BrianLogger.suppress_name("invalid_values")
 from neuroattn.engine.batch import per_unit_constant, structure_key  # noqa: E402
 from neuroattn.engine.collect import DIVERGENCE_LIMIT  # noqa: E402
 from neuroattn.engine.compiled import NetworkCache  # noqa: E402
-from neuroattn.engine.device import (TARGETS, choose_target, compiled_targets, describe_choice,  # noqa: E402
-                                     resolve_target)
+from neuroattn.engine.device import (TARGETS, available_cores, choose_target, compiled_targets,  # noqa: E402
+                                     describe_choice, resolve_target)
 from neuroattn.engine.noise import OUProcess  # noqa: E402
 from neuroattn.engine.simulation import (DEFAULT_RECORD, RunSettings, recordable, run, run_size,  # noqa: E402
                                          simulate, simulate_batch, standalone_capable)
@@ -52,4 +52,4 @@ from neuroattn.engine.simulation import (DEFAULT_RECORD, RunSettings, recordable
 __all__ = ["simulate", "simulate_batch", "run", "RunSettings", "recordable", "NetworkCache", "structure_key",
            "per_unit_constant", "TARGETS",
            "resolve_target", "choose_target", "compiled_targets", "describe_choice", "run_size", "standalone_capable",
-           "DIVERGENCE_LIMIT", "DEFAULT_RECORD", "OUProcess"]
+           "DIVERGENCE_LIMIT", "DEFAULT_RECORD", "OUProcess", "available_cores"]

@@ -161,7 +161,8 @@ class AreaParams:
             _take_all(self.transfer, index), _take_all(self.constants, index),
             coupling=_take(coupling, index, coupling is not None and coupling.ndim == 3),
             plastic=None if self.plastic is None else self.plastic.take(index),
-            neuron=None if self.neuron is None else {k: (np.take(v, index, axis=0), u) for k, (v, u) in self.neuron.items()},
+            neuron=None if self.neuron is None else {k: (np.take(v, index, axis=0), u)
+                                                     for k, (v, u) in self.neuron.items()},
             reserve=None if self.reserve is None else self.reserve.take(index))
 
 

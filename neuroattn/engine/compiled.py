@@ -23,19 +23,21 @@ import atexit
 import hashlib
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Mapping
 from typing import Optional, Sequence
 
 import brian2
-from brian2.devices.device import reset_device
+import numpy as np
+from brian2.devices.device import get_device, reset_device
 from brian2.utils.filelock import FileLock, Timeout
 
 from neuroattn.engine.batch import structure_key
 from neuroattn.engine.builder import build_network, couplings_of, group_values
 from neuroattn.engine.collect import collect, learned
 from neuroattn.engine.coupling import synapse_pairs, synapse_weights
-from neuroattn.engine.device import fast_math
+from neuroattn.engine.device import fast_math, program_parts, standalone_make
 from neuroattn.engine.noise import OUProcess
 from neuroattn.engine.spiking import SEED_FROM_ENVIRONMENT, connectivity_key, spiking_values
 from neuroattn.exceptions import SimulationError
@@ -86,6 +88,26 @@ def _build_folder(key: tuple) -> tuple[str, object]:
     return folder, lock
 
 
+def standalone_capable(spec) -> bool:
+    """Whether cpp_standalone can run `spec` as a compiled network (no tasks, stimulus patterns,
+    plasticity, delays or spiking areas), so that the automatic choice may pick it."""
+    if spec.tasks or any(st.patterns is not None for st in spec.stimuli):
+        return False
+    if any(p.delay or p.plasticity is not None for p in spec.projections):
+        return False
+    for area in spec.areas.values():
+        if area.spiking or getattr(area.competition if area.competition is not None else area.dynamics,
+                                   "plasticity", None) is not None:
+            return False
+    return True
+
+
+def splittable(spec) -> bool:
+    """Whether a batch of `spec` may run as several programs on parts of its points: everything it
+    returns is per point (no learned weights, recruited units or spikes)."""
+    return standalone_capable(spec) and all(a.reserve is None for a in spec.areas.values())
+
+
 class CompiledNetwork:
     """One compiled cpp_standalone network for K points of one structure; `run` it with new numbers."""
 
@@ -105,7 +127,8 @@ class CompiledNetwork:
                     threads = max(1, brian2.prefs.devices.cpp_standalone.openmp_threads)
                     brian2.device.insert_code("main", SEED_FROM_ENVIRONMENT % threads)
                 self.built.network.run(n_steps * dt * brian2.second, namespace={})
-                brian2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
+                with standalone_make(self.directory):
+                    brian2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
         except Exception as err:
             self.release()
             raise SimulationError(f"Brian2 failed to compile the network ({type(err).__name__}: {err})") from err
@@ -120,10 +143,8 @@ class CompiledNetwork:
         return (structure_key(params.spec), params.n_points, dt, n_steps, tuple(record), record_every, layout,
                 connectivity_key(params) if spiking else None)
 
-    def run(self, params, seeds: Sequence[int], keep: Optional[int] = None):
-        """(traces, finals, times, learned) of `params` (same structure and K), as `simulate_batch`
-        collects them; `keep`: the learned weights and spikes of the first `keep` points only (the
-        rest pad the batch)."""
+    def _run_args(self, params, seeds: Sequence[int]) -> list:
+        """(variable or TimedArray, value) pairs setting every number of `params` for one run."""
         built, K = self.built, self.K
         pairs = []
         for name, group in built.groups.items():
@@ -142,18 +163,76 @@ class CompiledNetwork:
             pairs.append((array, process.trajectory(self.n_steps)))
         if built.spiking is not None:
             pairs += [(getattr(owner, var), value) for owner, var, value in spiking_values(params, built.spiking)]
-            brian2.device.run_environment_variables["NEUROATTN_SEED"] = str(int(seeds[0]))
-        results = f"results_{self._runs}"
+        return pairs
+
+    def _start(self, pairs: list, results: str) -> subprocess.Popen:
+        """Start the compiled program on `pairs`, writing into the folder `results` (Brian2's
+        ``device.run`` without waiting: the arguments as Brian2 writes them, the same command)."""
+        device, args = get_device(), []
+        for key, value in pairs:
+            prepare = (device._prepare_timed_array_run_arg if isinstance(key, brian2.TimedArray)
+                       else device._prepare_variableview_run_arg)
+            name, string_value, value_name, value_ar = prepare(key, value)
+            if value_name:
+                fname = os.path.join(self.directory, "static_arrays", value_name)
+                with FileLock(fname + ".lock"):
+                    if not os.path.exists(fname):
+                        value_ar.tofile(fname)
+            args.append(f"{name}={string_value}")
+        folder = os.path.join(os.path.abspath(os.path.join(self.directory, results)), "")
+        os.makedirs(folder, exist_ok=True)
+        command = brian2.prefs.devices.cpp_standalone.run_cmd_unix
+        command = [command] if isinstance(command, str) else list(command)
+        env = {**os.environ, **brian2.prefs.devices.cpp_standalone.run_environment_variables,
+               **device.run_environment_variables}
+        with open(os.path.join(folder, "stdout.txt"), "w") as out:
+            return subprocess.Popen(command + ["--results_dir", folder] + args, cwd=self.directory, stdout=out,
+                                    stderr=subprocess.STDOUT, env=env)
+
+    def run(self, params, seeds: Sequence[int], keep: Optional[int] = None, *,
+            more: Sequence[tuple] = ()):
+        """(traces, finals, times, learned) of `params` (same structure and K), as `simulate_batch`
+        collects them; `keep`: the learned weights and spikes of the first `keep` points only (the
+        rest pad the batch).
+
+        `more`: further ``(params, seeds)`` parts of the same batch (each K points), each run by its
+        own copy of the program at the same time as this one (`NetworkCache.parts`); their traces
+        and final states follow this part's along the point axis (only for `splittable` batches,
+        whose results are all per point).
+        """
+        built, tag = self.built, self._runs
         self._runs += 1
+        names = [f"results_{tag}_{i}" for i in range(1 + len(more))]
+        started = []
         try:
-            brian2.device.run(directory=self.directory, results_directory=results, with_output=False,
-                              run_args=_RunArgs(pairs))
+            for (p, s), name in zip(more, names[1:]):
+                started.append(self._start(self._run_args(p, s), name))
+            if built.spiking is not None:
+                brian2.device.run_environment_variables["NEUROATTN_SEED"] = str(int(seeds[0]))
+            brian2.device.run(directory=self.directory, results_directory=names[0], with_output=False,
+                              run_args=_RunArgs(self._run_args(params, seeds)))
+            for process, name in zip(started, names[1:]):
+                if process.wait():
+                    with open(os.path.join(self.directory, name, "stdout.txt")) as f:
+                        raise SimulationError(f"the compiled program failed on a part of the batch: {f.read()[-500:]}")
             built.params = params
-            collected = collect(built, self.record, K)  # before `learned`: it reads the spikes
-            return (*collected, learned(built, K if keep is None else keep))
+            traces, finals, times = collect(built, self.record, self.K)  # before `learned`: it reads the spikes
+            extra = learned(built, self.K if keep is None else keep)
+            for (p, _), name in zip(more, names[1:]):
+                get_device().results_dir = os.path.join(os.path.abspath(self.directory), name, "")
+                built.params = p
+                t, f, _ = collect(built, self.record, self.K)
+                traces = {k: np.concatenate([v, t[k]]) for k, v in traces.items()}
+                finals = {k: np.concatenate([v, f[k]]) for k, v in finals.items()}
+            return traces, finals, times, extra
         finally:
+            for process in started:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
             os.environ.pop("NEUROATTN_SEED", None)  # Brian2 exported it for the program
-            shutil.rmtree(os.path.join(self.directory, results), ignore_errors=True)
+            for name in names:
+                shutil.rmtree(os.path.join(self.directory, name), ignore_errors=True)
             for name in os.listdir(os.path.join(self.directory, "static_arrays")):
                 if name.startswith("init_"):  # this run's argument arrays
                     os.remove(os.path.join(self.directory, "static_arrays", name))
@@ -178,6 +257,11 @@ class NetworkCache:
     It keeps likewise one built network of a runtime target (`runtime`), run again with new numbers.
     `close` (or leaving a ``with`` block) hands Brian2's runtime device back.
 
+    `cores`: how many copies of a compiled program may run at once on parts of one batch; None
+    chooses by size (`engine.device.program_parts`: every core for large batches, ``NEUROATTN_CORES``
+    overrides), 1 runs one program (as each worker process of a sweep does, so that workers do not
+    compete for cores).
+
     Examples
     --------
     >>> with NetworkCache() as cache:                                               # doctest: +SKIP
@@ -185,7 +269,8 @@ class NetworkCache:
     ...         run(chunk, settings, seeds=..., target="cpp_standalone", cache=cache, pad_to=100)
     """
 
-    def __init__(self):
+    def __init__(self, cores: Optional[int] = None):
+        self.cores = cores
         self._network: Optional[CompiledNetwork] = None
         self._runtime = None  # a `RuntimeNetwork` (numpy or cython), run again while its key holds
 
@@ -195,6 +280,11 @@ class NetworkCache:
             self._runtime = None  # its arrays go before the next are made
             self._runtime = build()
         return self._runtime
+
+    def parts(self, n_points: int, spec) -> int:
+        """Into how many programs, run at once, a batch of `n_points` points of `spec` is split."""
+        units = n_points * sum(a.n for a in spec.areas.values())
+        return min(n_points, program_parts(self.cores, units=units, splittable=splittable(spec)))
 
     def compiled(self, params, settings) -> "CompiledNetwork":
         """The compiled network for `params` (K points of one structure) and `settings`."""
@@ -223,4 +313,4 @@ class NetworkCache:
         self.close()
 
     def __getstate__(self):  # a cache belongs to its process: a copy sent elsewhere starts empty
-        return {"_network": None, "_runtime": None}
+        return {"cores": self.cores, "_network": None, "_runtime": None}

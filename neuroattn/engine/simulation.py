@@ -23,9 +23,9 @@ from neuroattn.engine.batch import batch_params, group_by_structure, per_unit_co
 from neuroattn.engine.builder import build_network, couplings_of, group_values, rate_writers
 from neuroattn.engine.builder import recordable as recordable_in
 from neuroattn.engine.collect import assemble, collect, learned
-from neuroattn.engine.compiled import NetworkCache
+from neuroattn.engine.compiled import NetworkCache, standalone_capable
 from neuroattn.engine.coupling import StepOperation
-from neuroattn.engine.device import choose_target, use_target
+from neuroattn.engine.device import choose_target, standalone_make, use_target
 from neuroattn.engine.noise import OUProcess
 from neuroattn.exceptions import NeuroAttnError, NumericsWarning, SimulationError, SpecError
 from neuroattn.results import squeeze_point
@@ -305,7 +305,8 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
                                   report=_progress(progress) if target != "cpp_standalone" else
                                   ("stderr" if progress else None))
             if directory is not None:
-                brian2.device.build(directory=directory, compile=True, run=True, with_output=False)
+                with standalone_make(directory):
+                    brian2.device.build(directory=directory, compile=True, run=True, with_output=False)
                 built.run_seconds = getattr(brian2.device, "_last_run_time", None)
         except NeuroAttnError:
             raise
@@ -396,23 +397,34 @@ class RuntimeNetwork:
             return (*collected, built.coupling, learned(built, self.K))
 
 
+def _batch(specs, constants: dict, points: slice):
+    """`batch_params` of `specs[points]`, with the per-point `constants` of those points."""
+    params = batch_params(specs[points])
+    return params.with_constants({k: v[points] for k, v in constants.items()}) if constants else params
+
+
 def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progress, with_provenance,
                point_coords, target_choice=None, constants=None) -> xr.Dataset:
     started = _time.perf_counter()
     n = len(specs)
     constants = constants or {}
+    split = None
     if cache is not None and target == "cpp_standalone":
-        pad = max(0, (pad_to or n) - n)  # a compiled network fits one batch size: pad, then drop
+        parts = cache.parts(max(pad_to or n, n), specs[0])  # copies of the program running at once
+        size = -(-max(pad_to or n, n) // parts)  # the points of one program
+        pad = -(-n // size) * size - n  # a compiled network fits one batch size: pad, then drop
         specs, seeds = specs + specs[-1:] * pad, seeds + seeds[-1:] * pad
         constants = {k: np.concatenate([v, np.repeat(v[-1:], pad)]) for k, v in constants.items()}
-    params = batch_params(specs)
-    if constants:
-        params = params.with_constants(constants)
+        split = [(_batch(specs, constants, slice(i, i + size)), seeds[i:i + size])
+                 for i in range(0, len(specs), size)]
+        params = split[0][0]
+    else:
+        params = _batch(specs, constants, slice(0, n))
     variables = _check_record(params, settings)
     if cache is not None and target == "cpp_standalone":
         network = cache.compiled(params, settings)
         with np.errstate(all="ignore"):
-            traces, finals, times, extra = network.run(params, seeds, keep=n)
+            traces, finals, times, extra = network.run(*split[0], keep=n, more=split[1:])
         used = network.built.coupling
     elif cache is not None and reusable(params, target, coupling):
         network = cache.runtime(RuntimeNetwork.key_of(params, settings, target, coupling),
@@ -420,10 +432,8 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
         traces, finals, times, used, extra = network.run(params, seeds, progress)
     else:
         traces, finals, times, used, extra = _run_fresh(params, settings, seeds, target, coupling, progress)
-    if len(specs) > n:
-        params = batch_params(specs[:n])
-        if constants:
-            params = params.with_constants({k: v[:n] for k, v in constants.items()})
+    if len(specs) > n or (split and len(split) > 1):  # padded, or run in parts: the points asked for
+        params = _batch(specs, constants, slice(0, n))
         traces = {k: v[:n] for k, v in traces.items()}
         finals = {k: v[:n] for k, v in finals.items()}
         seeds = seeds[:n]
@@ -436,20 +446,6 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
 def run_size(specs: Sequence[NetworkSpec], n_steps: int) -> float:
     """A run's size in unit-steps: points x units x steps (what the automatic target choice weighs)."""
     return float(sum(sum(a.n for a in s.areas.values()) for s in specs)) * n_steps
-
-
-def standalone_capable(spec: NetworkSpec) -> bool:
-    """Whether cpp_standalone can run `spec` as a compiled network (no tasks, stimulus patterns,
-    plasticity, delays or spiking areas), so that the automatic choice may pick it."""
-    if spec.tasks or any(st.patterns is not None for st in spec.stimuli):
-        return False
-    if any(p.delay or p.plasticity is not None for p in spec.projections):
-        return False
-    for area in spec.areas.values():
-        if area.spiking or getattr(area.competition if area.competition is not None else area.dynamics,
-                                   "plasticity", None) is not None:
-            return False
-    return True
 
 
 def run(specs: Sequence[NetworkSpec], settings: RunSettings, *, seeds: Sequence[int], target: Optional[str] = None,

@@ -313,7 +313,8 @@ class _Evaluator:
         unless fitted readout fields make each candidate's objective its own."""
         S, per = len(Z), self.n_conditions * len(self.seeds)
         diverged = ds["diverged"].values.reshape(S, per).any(axis=1)
-        values = {name: ds[name].values.reshape((S, per) + ds[name].shape[1:]) for name in self.objective.variables(self.spec)}
+        values = {name: ds[name].values.reshape((S, per) + ds[name].shape[1:])
+                  for name in self.objective.variables(self.spec)}
         condition = ds["condition"].values[:per]
         with np.errstate(all="ignore"):
             if any(p.on_objective for p in self.parameters):

@@ -14,6 +14,6 @@ from neuroattn.sweeps.space import Grid, Product, Sample, Space, Table, Zip, as_
 from neuroattn.sweeps.store import SweepStore, export_netcdf, metrics_table, open_sweep, unstack
 from neuroattn.sweeps.sweep import make_plan, run_plan, sweep
 
-__all__ = ["sweep", "make_plan", "run_plan", "compare", "Grid", "Zip", "Table", "Sample", "Product", "Space", "as_space",
-           "from_config", "open_sweep", "metrics_table", "unstack", "export_netcdf", "SweepStore", "SweepPlan",
+__all__ = ["sweep", "make_plan", "run_plan", "compare", "Grid", "Zip", "Table", "Sample", "Product", "Space",
+           "as_space", "from_config", "open_sweep", "metrics_table", "unstack", "export_netcdf", "SweepStore", "SweepPlan",
            "METRICS", "BACKENDS", "parse_path", "get_value", "apply"]

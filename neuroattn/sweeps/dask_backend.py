@@ -28,7 +28,7 @@ class EnginePlugin(WorkerPlugin):
     def setup(self, worker=None):
         from neuroattn.engine import NetworkCache
 
-        self.cache = NetworkCache()
+        self.cache = NetworkCache(cores=1)  # workers share the cores
         self.lock = threading.Lock()
 
     def teardown(self, worker=None):

@@ -25,13 +25,14 @@ from neuroattn.sweeps.paths import apply_to_spec
 class Metric:
     """A per-point metric a sweep can store per area: how to compute it and how to describe it."""
 
-    compute: Callable  # (result, area) -> DataArray over point
+    compute: Callable  # (result, area) -> DataArray over point; (result, area, specs) with needs_specs
     units: str  # "r" for the units of the rates
     long_name: str  # with {area}
     dtype: type = np.float64
     fill: object = np.nan
     needs_traces: bool = False
     flags: bool = False  # categorical codes (CF flag_values / flag_meanings)
+    needs_specs: bool = False  # also given the points' specs, in the order of the result's points
 
     def attrs(self, area: str, rate_units: str = "1") -> dict:
         if self.flags:
@@ -53,8 +54,8 @@ METRICS = {
                         "share of {area}'s activity held by its most active unit"),
     "winner": Metric(lambda res, a: _analysis().winner(res, a), "1",
                      "index of {area}'s most active unit (-1: all silent)", np.int64, -1),
-    "regime": Metric(lambda res, a: _analysis().regime_codes(_analysis().classify_regime(res, a)), "1",
-                     "dynamical regime of {area}", np.int8, -1, needs_traces=True, flags=True),
+    "regime": Metric(lambda res, a, specs: _analysis().regime_codes(_analysis().classify_regime(res, a, spec=specs)),
+                     "1", "dynamical regime of {area}", np.int8, -1, needs_traces=True, flags=True, needs_specs=True),
     "selection_latency": Metric(lambda res, a: _analysis().selection_latency(res, a), "s",
                                 "time until {area}'s winner leads for good", needs_traces=True),
     "mean_rate": Metric(lambda res, a: _analysis().area_rates(res, a).mean("unit"), "r",
@@ -68,13 +69,15 @@ NEEDS_TRACES = tuple(name for name, m in METRICS.items() if m.needs_traces)
 METRIC_SAMPLES = 200
 
 
-def metric_values(result: xr.Dataset, name: str, area: str) -> xr.DataArray:
-    """One per-point metric of `area` (see `METRICS`) from a batch result, with its attributes."""
+def metric_values(result: xr.Dataset, name: str, area: str, specs=None) -> xr.DataArray:
+    """One per-point metric of `area` (see `METRICS`) from a batch result, with its attributes; `specs`
+    are the points' specs (in the order of ``point``), which some metrics use (``regime``: to continue
+    a run that has not settled)."""
     if name not in METRICS:
         raise SweepError(f"metrics: unknown metric {name!r} (known: {', '.join(METRICS)})")
     metric = METRICS[name]
     rate_units = result["r_final"].attrs.get("units", "1") if "r_final" in result else "1"
-    values = metric.compute(result, area)
+    values = metric.compute(result, area, specs) if metric.needs_specs else metric.compute(result, area)
     return values.assign_attrs(metric.attrs(area, rate_units))
 
 
@@ -117,12 +120,12 @@ class SweepPlan:
     def point_values(self, k: int) -> dict:
         return {p: v[k] for p, v in self.columns.items()}
 
-    def spec(self, k: int):
-        """Point `k`'s spec, without the `constants` paths; points with the same values there (other
-        seeds, other constants) share one spec object."""
+    def spec(self, k: int, whole: bool = False):
+        """Point `k`'s spec, without the `constants` paths (the engine takes them as arrays) unless
+        `whole`; points with the same values (other seeds, other constants) share one spec object."""
         if self._base_spec is None:
             self._base_spec = NetworkSpec.from_dict(self.base)
-        values = {p: v[k] for p, v in self.columns.items() if p not in self.constants}
+        values = {p: v[k] for p, v in self.columns.items() if whole or p not in self.constants}
         if not values:
             return self._base_spec
         try:
@@ -194,9 +197,12 @@ class SweepPlan:
     def _finish(self, res: xr.Dataset) -> xr.Dataset:
         """Metrics, NaN for diverged points, and only the variables the sweep keeps."""
         metrics = {}
+        specs = None  # the points' whole specs, for the metrics that read them
+        if any(METRICS[name].needs_specs for name in self.metrics):
+            specs = [self.spec(int(k), whole=True) for k in res.point.values]
         for name in self.metrics:
             for area in self.metric_areas:
-                values = metric_values(res, name, area)
+                values = metric_values(res, name, area, specs)
                 metrics[f"{name}_{area}"] = values.drop_vars([c for c in values.coords if c != "point"])
         if self.summary is not None:
             metrics.update(self.summary.summarise(res))

@@ -81,7 +81,7 @@ def _worker_loop(plan: SweepPlan, store_path: Optional[str], tasks, results) -> 
     """A worker process: one engine cache for its life, chunks from `tasks` until a None arrives."""
     from neuroattn.engine import NetworkCache
 
-    with NetworkCache() as cache:
+    with NetworkCache(cores=1) as cache:  # the workers share the cores
         for index in iter(tasks.get, None):
             try:
                 results.put(("done", *compute_chunk(plan, index, store_path, cache)))
@@ -127,9 +127,9 @@ def _run_processes(plan, todo, store_path, workers, on_done) -> None:
 
 
 def cpu_count() -> int:
-    import os
+    from neuroattn.engine import available_cores
 
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return available_cores()
 
 
 def concat_chunks(chunks: dict[int, xr.Dataset]) -> xr.Dataset:

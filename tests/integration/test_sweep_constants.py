@@ -19,8 +19,8 @@ def _spec():
 
 def _plan(space, spec=None, **options):
     spec = spec or _spec()
-    return spec, make_plan(spec, as_space(space), "60 ms", dt="1 ms", seeds=[4, 9], record="traces", variables=["u", "r"],
-                           **options)
+    return spec, make_plan(spec, as_space(space), "60 ms", dt="1 ms", seeds=[4, 9], record="traces",
+                           variables=["u", "r"], **options)
 
 
 def test_per_point_constants_equal_one_spec_per_point():

@@ -277,3 +277,30 @@ def test_cpp_standalone_sweep_compiles_once_per_structure(monkeypatch):
     from brian2.devices.device import runtime_device
 
     assert brian2.get_device() is runtime_device  # the sweep handed the device back
+
+
+@pytest.mark.slow
+def test_cpp_standalone_batches_split_over_cores_equal_one_program(monkeypatch):
+    """A compiled batch run as 3 copies of one program on parts of its points (7 points per chunk:
+    parts of 3, 3 and 1 padded to 3) gives the numbers of the numpy target, point for point, noise
+    included, and compiles once."""
+    from neuroattn.engine import compiled
+
+    builds = []
+    original = compiled.CompiledNetwork.__init__
+
+    def counting(self, *args, **kwargs):
+        builds.append(args[0].n_points)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(compiled.CompiledNetwork, "__init__", counting)
+    monkeypatch.setenv("NEUROATTN_CORES", "3")
+    spec = _noisy_spec()
+    space = {BETA: np.linspace(0, 1, 9)}  # chunks of 7 and 2
+    kw = dict(seeds=[4], chunk_size=7, progress=False, record="traces", record_every=10, variables=["r", "u"])
+    ref = na.sweep(spec, space, "50 ms", target="numpy", **kw)
+    ds = na.sweep(spec, space, "50 ms", target="cpp_standalone", **kw)
+    assert builds == [3]  # one program for parts of 3 points
+    for var in ("r", "u", "u_final", "r_final"):
+        np.testing.assert_allclose(ds[var].values, ref[var].values, rtol=0, atol=1e-12)
+    assert np.ptp(ds.r_final.values[:, 0]) > 0  # the points differ: each part ran its own numbers

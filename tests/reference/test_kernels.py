@@ -124,6 +124,27 @@ def test_automatic_target_choice(monkeypatch):
         device.choose_target(None)
 
 
+def test_compiled_batches_split_over_cores_only_where_it_pays_and_is_per_point(monkeypatch):
+    monkeypatch.delenv("NEUROATTN_CORES", raising=False)
+    monkeypatch.setattr(device.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    big = device.SPLIT_FROM
+    assert device.program_parts(None, units=big, splittable=True) == 4  # every core
+    assert device.program_parts(None, units=big - 1, splittable=True) == 1  # too little per step
+    assert device.program_parts(None, units=big, splittable=False) == 1  # learns, recruits or spikes
+    assert device.program_parts(1, units=big, splittable=True) == 1  # a sweep's worker process
+    monkeypatch.setenv("NEUROATTN_CORES", "2")
+    assert device.program_parts(None, units=big - 1, splittable=True) == 2
+    monkeypatch.setenv("NEUROATTN_CORES", "two")
+    with pytest.raises(na.SimulationError, match="NEUROATTN_CORES: must be a whole number"):
+        device.program_parts(None, units=big, splittable=True)
+    with pytest.raises(na.SimulationError, match="cores: must be at least 1"):
+        device.program_parts(0, units=big, splittable=True)
+    from neuroattn.engine.compiled import splittable
+
+    assert splittable(two_area_spec()) and not splittable(two_area_spec(delay="3 ms"))
+    assert not splittable(na.models.seed_competition().replace({"areas.V1.reserve": {"n": 2}}))
+
+
 def test_result_says_which_target_and_why(monkeypatch):
     monkeypatch.delenv("NEUROATTN_TARGET", raising=False)
     spec = seed_specs([0.5])[0]
