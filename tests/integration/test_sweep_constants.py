@@ -107,3 +107,39 @@ def test_a_kept_runtime_network_runs_other_numbers_like_a_fresh_one():
         for var in ("u", "r", "E", "u_final", "r_final"):
             np.testing.assert_array_equal(got[var].values, fresh[var].values)
     assert not np.array_equal(kept[0].u.values, kept[1].u.values)
+
+
+def test_metrics_that_read_the_specs_see_the_swept_constants():
+    """The regime metric continues unsettled runs with each point's rate equations: with the swept
+    self-excitation given as an array, it still reads each point's own value (labels as with one spec
+    per point, and not all alike)."""
+    spec = na.NetworkSpec.from_dict({"name": "own", "areas": {"A": {"n": 3, "transfer": "relu", "dynamics": {
+        "equations": "du/dt = (-u + a*r + rec + I)/tau : 1", "parameters": {"a": 0.2, "tau": "10 ms"},
+        "weights": {"kind": "uniform", "value": -0.6}}}},
+        "stimuli": [{"area": "A", "amplitude": [1.0, 0.95, 0.9]}]})
+    plan = make_plan(spec, as_space({P.replace("V4", "A") + "a": [0.0, 0.6, 1.0, 1.4]}), "30 ms", dt="0.5 ms",
+                     metrics=["regime"])
+    assert plan.constants == (P.replace("V4", "A") + "a",)
+    assert plan.spec(3, whole=True).areas["A"].dynamics.parameters["a"] == 1.4
+    fast = run_plan(plan, spec).regime_A.values
+    np.testing.assert_array_equal(fast, run_plan(dataclasses.replace(plan, constants=()), spec).regime_A.values)
+    assert len(set(fast.tolist())) == 2
+
+
+@pytest.mark.slow
+def test_compiled_batches_in_parts_take_the_constants_of_their_points():
+    """cpp_standalone, the batch split into two programs (one per core): each part runs its own
+    points' values, exactly as one spec per point does."""
+    from neuroattn.engine import NetworkCache
+
+    space = Grid({P + "g": [0.5, 1.0, 2.0], P + "beta": [0.3, 3.0]})
+    spec, plan = _plan(space, target="cpp_standalone")
+    plan = dataclasses.replace(plan, chunk_size=plan.n_points)
+    with NetworkCache(cores=2) as cache:
+        fast = run_plan(plan, spec, cache=cache)
+        assert cache.parts(plan.n_points, spec) == 2
+    with NetworkCache(cores=2) as cache:
+        slow = run_plan(dataclasses.replace(plan, constants=()), spec, cache=cache)
+    for var in ("u", "r", "u_final"):
+        np.testing.assert_array_equal(fast[var].values, slow[var].values)
+    assert not np.allclose(fast.u_final.values[:2], fast.u_final.values[-2:])
