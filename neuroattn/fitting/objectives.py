@@ -5,9 +5,10 @@ Every objective is a frozen spec class registered in `OBJECTIVES` under its ``ki
 - which data columns it needs (`columns`), and checks them (`check_data`);
 - what each simulated trial keeps (`record`, `record_every`, `variables`, `summarise`): the fit's
   sweep stores hold these per-trial numbers (a decision time, a choice, window rates), not traces;
-- how to score one candidate's trials against the data (`loss`, lower is better), what its model
-  predicts per condition (`predict`), and how far the loss may rise above its minimum inside a 95 %
-  interval of one parameter (`profile_delta`).
+- how to score one candidate's trials against the data (`loss`, lower is better; `losses` scores a
+  whole batch, by default one `loss` per candidate, in array code where an objective overrides it),
+  what its model predicts per condition (`predict`), and how far the loss may rise above its minimum
+  inside a 95 % interval of one parameter (`profile_delta`).
 
 ``conditions`` maps data columns to spec paths: each distinct row of those columns is one experimental
 condition, simulated by setting the paths to the row's values (``{coh: areas.LIP.dynamics.parameters.coh}``).
