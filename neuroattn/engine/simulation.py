@@ -24,7 +24,7 @@ from neuroattn.engine.builder import build_network
 from neuroattn.engine.builder import recordable as recordable_in
 from neuroattn.engine.collect import assemble, collect, learned
 from neuroattn.engine.compiled import NetworkCache, standalone_capable
-from neuroattn.engine.device import choose_target, standalone_make, use_target
+from neuroattn.engine.device import build_project, choose_target, use_target
 from neuroattn.exceptions import NeuroAttnError, NumericsWarning, SimulationError, SpecError
 from neuroattn.results import squeeze_point
 from neuroattn.spec import NetworkSpec, load_spec
@@ -291,8 +291,7 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
                                   report=_progress(progress) if target != "cpp_standalone" else
                                   ("stderr" if progress else None))
             if directory is not None:
-                with standalone_make(directory):
-                    brian2.device.build(directory=directory, compile=True, run=True, with_output=False)
+                build_project(directory, run=True)
                 built.run_seconds = getattr(brian2.device, "_last_run_time", None)
         except NeuroAttnError:
             raise
