@@ -12,8 +12,9 @@ held by an explicit `NetworkCache` (one per sweep, worker or fit), whose `close`
 
 The project of a structure lives in a build folder of its own under `build_root()`, named by a hash
 of the compiled network's key, and is kept after the run: Brian2 rewrites only the files whose code
-changed, so the next sweep of the same structure (in this process or a later one) recompiles
-nothing and only relinks (a 200-point seed sweep: ~7 s of compiling the first time, then ~0.1 s).
+changed, so the next sweep of the same structure (in this process or a later one) compiles no code
+object again (at most Brian2's setup files, `engine.device.build_project`, when Brian2 writes their
+clocks in another order).
 A process holds its folder under a file lock while it uses it; a second process wanting the same
 folder at the same time builds in a temporary one instead, deleted afterwards.
 """
@@ -37,7 +38,7 @@ from neuroattn.engine.batch import structure_key
 from neuroattn.engine.builder import build_network, couplings_of, group_values
 from neuroattn.engine.collect import collect, learned
 from neuroattn.engine.coupling import synapse_pairs, synapse_weights
-from neuroattn.engine.device import fast_math, program_parts, standalone_make
+from neuroattn.engine.device import build_project, fast_math, program_parts
 from neuroattn.engine.noise import OUProcess
 from neuroattn.engine.spiking import SEED_FROM_ENVIRONMENT, connectivity_key, spiking_values
 from neuroattn.exceptions import SimulationError
@@ -127,8 +128,7 @@ class CompiledNetwork:
                     threads = max(1, brian2.prefs.devices.cpp_standalone.openmp_threads)
                     brian2.device.insert_code("main", SEED_FROM_ENVIRONMENT % threads)
                 self.built.network.run(n_steps * dt * brian2.second, namespace={})
-                with standalone_make(self.directory):
-                    brian2.device.build(directory=self.directory, compile=True, run=False, with_output=False)
+                build_project(self.directory)
         except Exception as err:
             self.release()
             raise SimulationError(f"Brian2 failed to compile the network ({type(err).__name__}: {err})") from err

@@ -157,27 +157,58 @@ def fast_math():
         cython.cache_dir = cache
 
 
-#: Brian2's standalone files that hold no per-step loop (setup, arguments, file input and output):
-#: compiled without optimisation, they compile in about half the time (objects.cpp: 1.6 s -> 0.55 s),
-#: and the loops of the code objects keep ``-O3``.
-UNOPTIMISED_FILES = ("main.o", "network.o", "objects.o", "run.o", "synapses_classes.o")
+#: Brian2's standalone files that hold no per-step loop (setup, arguments, file input and output).
+SETUP_FILES = ("main.cpp", "network.cpp", "objects.cpp", "run.cpp", "synapses_classes.cpp")
+#: The one file that includes them all, compiled without optimisation.
+SETUP_UNIT = "neuroattn_setup.cpp"
 MAKEFILE = "neuroattn.mk"
 
 
-@contextlib.contextmanager
-def standalone_make(directory: str):
-    """Brian2's ``make`` for a standalone project in `directory` inside the body: with a second
-    makefile (`MAKEFILE`, written there) that compiles `UNOPTIMISED_FILES` with ``-O0``."""
-    with open(os.path.join(directory, MAKEFILE), "w") as f:
-        f.write(f"# written by neuroattn: files without per-step loops need no optimisation\n"
-                f"{' '.join(UNOPTIMISED_FILES)}: OPTIMISATIONS += -O0\n")
+def _write_if_changed(path: str, text: str) -> None:
+    """Write `text` unless the file holds it already (so that make sees no change)."""
+    try:
+        with open(path) as f:
+            if f.read() == text:
+                return
+    except OSError:
+        pass
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def build_project(directory: str, *, run: bool = False) -> None:
+    """Brian2's ``device.build`` of the standalone project in `directory`, compiled in less time.
+
+    Compiling Brian2's project is mostly parsing the same C++ headers once per file (~0.4 s each).
+    `SETUP_FILES` hold no per-step loop, so they are compiled as one file (`SETUP_UNIT`, which
+    includes them) with ``-O0``: 0.7 s instead of 1.9 s of CPU for the seed model. The code objects,
+    which hold the loops, keep Brian2's flags and their own files (their support code would clash in
+    one file). Brian2's makefile is used as written, with its sources and one flag given to ``make``
+    (so it still rebuilds only what changed in a kept project). `run` runs the program afterwards,
+    as ``device.build(run=True)`` does.
+    """
+    device = brian2.get_device()
+    if os.name == "nt":  # nmake and its makefile: Brian2's own build
+        device.build(directory=directory, compile=True, run=run, with_output=False)
+        return
+    device.build(directory=directory, compile=False, run=False, with_output=False)
+    with open(os.path.join(directory, "makefile")) as f:
+        sources = next(line.split("=", 1)[1].split() for line in f if line.startswith("SRCS ="))
+    setup = [name for name in sources if name in SETUP_FILES]
+    _write_if_changed(os.path.join(directory, SETUP_UNIT), "".join(f'#include "{name}"\n' for name in setup))
+    _write_if_changed(os.path.join(directory, MAKEFILE),
+                      f"# written by neuroattn: the setup files, included by {SETUP_UNIT}, need no optimisation\n"
+                      f"{SETUP_UNIT[:-4]}.o: OPTIMISATIONS += -O0\n")
+    sources = [name for name in sources if name not in SETUP_FILES] + [SETUP_UNIT]
     standalone = brian2.prefs.devices.cpp_standalone
     args = list(standalone.extra_make_args_unix)
-    standalone.extra_make_args_unix = args + ["-f", "makefile", "-f", MAKEFILE]
+    standalone.extra_make_args_unix = args + ["-f", "makefile", "-f", MAKEFILE, f'SRCS="{" ".join(sources)}"']
     try:
-        yield
+        device.compile_source(directory, brian2.prefs.codegen.cpp.compiler or "unix", debug=False, clean=False)
     finally:
         standalone.extra_make_args_unix = args
+    if run:
+        device.run(directory=directory, with_output=False)
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ from neuroattn.engine.builder import recordable as recordable_in
 from neuroattn.engine.collect import assemble, collect, learned
 from neuroattn.engine.compiled import NetworkCache, standalone_capable
 from neuroattn.engine.coupling import StepOperation
-from neuroattn.engine.device import choose_target, standalone_make, use_target
+from neuroattn.engine.device import build_project, choose_target, use_target
 from neuroattn.engine.noise import OUProcess
 from neuroattn.exceptions import NeuroAttnError, NumericsWarning, SimulationError, SpecError
 from neuroattn.results import squeeze_point
@@ -305,8 +305,7 @@ def _run_fresh(params, settings: RunSettings, seeds, target, coupling, progress)
                                   report=_progress(progress) if target != "cpp_standalone" else
                                   ("stderr" if progress else None))
             if directory is not None:
-                with standalone_make(directory):
-                    brian2.device.build(directory=directory, compile=True, run=True, with_output=False)
+                build_project(directory, run=True)
                 built.run_seconds = getattr(brian2.device, "_last_run_time", None)
         except NeuroAttnError:
             raise

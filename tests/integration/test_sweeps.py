@@ -280,6 +280,24 @@ def test_cpp_standalone_sweep_compiles_once_per_structure(monkeypatch):
 
 
 @pytest.mark.slow
+def test_a_kept_standalone_project_is_not_compiled_again(monkeypatch, tmp_path):
+    """Brian2's setup files are compiled as one unoptimised file next to the code objects; a second
+    sweep of the same structure (a new NetworkCache, the project kept on disk) compiles no code
+    object again (only the setup file, when Brian2 writes its clocks in another order)."""
+    monkeypatch.setenv("NEUROATTN_BUILD_CACHE", str(tmp_path))
+    spec = seed_competition(n=3, beta=0.3)
+    kw = dict(chunk_size=2, progress=False, target="cpp_standalone")
+    first = na.sweep(spec, {BETA: [0.1, 0.5]}, "20 ms", **kw)
+    names = {p.name for p in tmp_path.glob("*/*.o")}
+    assert "neuroattn_setup.o" in names and "main.o" not in names and "objects.o" not in names
+    objects = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/code_objects/*.o")}
+    assert len(objects) >= 3  # rates, coupling, state update
+    again = na.sweep(spec, {BETA: [0.2, 0.7]}, "20 ms", **kw)
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/code_objects/*.o")} == objects
+    assert not np.allclose(again.u_final.values, first.u_final.values)  # new numbers, same program
+
+
+@pytest.mark.slow
 def test_cpp_standalone_batches_split_over_cores_equal_one_program(monkeypatch):
     """A compiled batch run as 3 copies of one program on parts of its points (7 points per chunk:
     parts of 3, 3 and 1 padded to 3) gives the numbers of the numpy target, point for point, noise
