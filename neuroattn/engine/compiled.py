@@ -21,6 +21,7 @@ folder at the same time builds in a temporary one instead, deleted afterwards.
 from __future__ import annotations
 
 import atexit
+import gc
 import hashlib
 import os
 import shutil
@@ -118,6 +119,9 @@ class CompiledNetwork:
         self.key = self.key_of(params, dt, n_steps, self.record, record_every)
         self.directory, self._lock = _build_folder(self.key)
         self._runs = 0
+        # Brian2 names a network's code objects after those of earlier networks still in memory
+        # (``_1``, ``_2``...), and new names are new files to compile: let the dead ones go first.
+        gc.collect()
         brian2.set_device("cpp_standalone", build_on_run=False)
         try:
             with fast_math():
