@@ -6,15 +6,14 @@ variable, at ``before_start``; before the monitors)::
 
     rec = dense_rec_V1(t, i)
 
-`DenseProduct` is the Brian2 `Function` called there. Its Cython and C++ implementations compute a
-point's product (four rows at a time, so that each rate loaded serves four rows) when the first of
-its units asks for it in a step, into the function's buffer; the point's other units read it. So
-the product is computed once per point and step, while the point's rates are in cache. The
-product, the rates and the Euler step are all Brian2-generated compiled loops: no numpy temporaries
-and no per-synapse work per step; on cpp_standalone no Python at all, and the group's state update
-stays a plain loop the C compiler vectorises. (On cython, Brian2 still enters each code object from
-Python every step and its loops stay scalar, so there the default coupling is the numpy step
-operation; see `builder.coupling_plan`.)
+`DenseProduct` is the Brian2 `Function` called there. Its Cython and C++ implementations compute,
+on the first call of a step (a new ``t``), the whole product for all K batch points into their own
+output array, four rows at a time so that each rate loaded serves four rows; every unit then reads
+its entry. The product, the rates and the Euler step are all Brian2-generated compiled loops: no
+numpy temporaries and no per-synapse work per step; on cpp_standalone no Python at all, and the
+group's state update stays a plain loop the C compiler vectorises. (On cython, Brian2 still enters
+each code object from Python every step and its loops stay scalar, so there the default coupling
+is the numpy step operation; see `builder.coupling_plan`.)
 
 The weights are the function's own array: `DenseProduct` is a `TimedArray` with one row per target
 unit (``K·n_target`` rows when points have their own weights, ``n_target`` when they share them),
@@ -25,8 +24,8 @@ not K or any weight, so one compiled code object serves every batch size and eve
 
 Only the weights are a Brian2-visible copy; the source rates are read where Brian2 keeps them: the
 group's live array on runtime targets (passed in the function's namespace), the device's global
-array on cpp_standalone. The buffer and its state (time and point of its product) are per function
-object, so networks built one after another never share a stale product.
+array on cpp_standalone. The state array (time of the last product, K) is per function object, so
+networks built one after another never share a stale product.
 """
 from __future__ import annotations
 
@@ -36,67 +35,65 @@ from brian2.core.functions import Function
 from brian2.core.names import Nameable
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
-#: One point's product, four rows at a time (each rate loaded serves four rows); the same C++ on
-#: both targets. {n_t} and {n_s} are literals.
+#: The product for all K points, four rows at a time (each rate loaded serves four rows); the
+#: same C++ on both targets. {n_t}, {n_s} and {w_step} (0: one matrix for all points) are literals.
 BLOCK_CODE = """
-static void {name}_point(const double * __restrict w, const double * __restrict r,
-                         double * __restrict o)
+static void {name}_block(const double * __restrict w0, const double * __restrict rates,
+                         double * __restrict out, const int n_points)
 {{
-    int row = 0;
-    for (; row + 4 <= {n_t}; row += 4, w += 4*{n_s}) {{
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-        for (int j = 0; j < {n_s}; j++) {{
-            const double x = r[j];
-            a0 += w[j]*x;
-            a1 += w[{n_s} + j]*x;
-            a2 += w[2*{n_s} + j]*x;
-            a3 += w[3*{n_s} + j]*x;
+    for (int k = 0; k < n_points; k++) {{
+        const double * __restrict r = rates + (size_t)k*{n_s};
+        const double * __restrict w = w0 + (size_t)k*{w_step};
+        double * __restrict o = out + (size_t)k*{n_t};
+        int row = 0;
+        for (; row + 4 <= {n_t}; row += 4, w += 4*{n_s}) {{
+            double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+            for (int j = 0; j < {n_s}; j++) {{
+                const double x = r[j];
+                a0 += w[j]*x;
+                a1 += w[{n_s} + j]*x;
+                a2 += w[2*{n_s} + j]*x;
+                a3 += w[3*{n_s} + j]*x;
+            }}
+            o[row] = a0; o[row + 1] = a1; o[row + 2] = a2; o[row + 3] = a3;
         }}
-        o[row] = a0; o[row + 1] = a1; o[row + 2] = a2; o[row + 3] = a3;
-    }}
-    for (; row < {n_t}; row++, w += {n_s}) {{
-        double a0 = 0.0;
-        for (int j = 0; j < {n_s}; j++)
-            a0 += w[j]*r[j];
-        o[row] = a0;
+        for (; row < {n_t}; row++, w += {n_s}) {{
+            double a0 = 0.0;
+            for (int j = 0; j < {n_s}; j++)
+                a0 += w[j]*r[j];
+            o[row] = a0;
+        }}
     }}
 }}
-"""
-
-#: Entry ``_i`` (unit ``_i % n_t`` of point ``_i / n_t``): the point's product is computed into the
-#: buffer when the point or the step changes (state: its time and point), so every unit of a point
-#: after the first reads it.
-LOOKUP_CODE = """
-    const int _k = _i / {n_t};
-    if ({state}[0] != t || {state}[1] != _k) {{
-        {state}[0] = t;
-        {state}[1] = _k;
-        {name}_point({values} + (size_t)_k*{w_step}, {rates} + (size_t)_k*{n_s}, {out});
-    }}
-    return {out}[_i - _k*{n_t}];
 """
 
 CYTHON_CODE = """
 cdef extern from *:
     \"\"\"
 {block}
-static inline double {name}_lookup(const double t, const int _i, const double *values, const double *rates,
-                                   double *out, double *state)
-{{{lookup}}}
     \"\"\"
-    double {name}_lookup(double t, int _i, const double *values, const double *rates, double *out,
-                         double *state) nogil
+    void {name}_block(const double *w0, const double *rates, double *out, const int n_points) nogil
 
 cdef double {name}(double t, int _i):
     global _namespace{name}_values, _namespace{name}_rates, _namespace{name}_out, _namespace{name}_state
-    return {name}_lookup(t, _i, _namespace{name}_values, _namespace{name}_rates, _namespace{name}_out,
-                         _namespace{name}_state)
+    if _namespace{name}_state[0] != t:
+        _namespace{name}_state[0] = t
+        {name}_block(_namespace{name}_values, _namespace{name}_rates, _namespace{name}_out,
+                     <int>_namespace{name}_state[1])
+    return _namespace{name}_out[_i]
 """
 
 CPP_CODE = """
 {block}
 static inline double {name}(const double t, const int _i)
-{{{lookup}}}
+{{
+    if (_namespace{name}_state[0] != t) {{
+        _namespace{name}_state[0] = t;
+        {name}_block(_namespace{name}_values, brian::{rates}, _namespace{name}_out,
+                     (int)_namespace{name}_state[1]);
+    }}
+    return _namespace{name}_out[_i];
+}}
 """
 
 
@@ -133,32 +130,27 @@ class DenseProduct(brian2.TimedArray):
         self.dim = DIMENSIONLESS
         self.dt = 1.0  # TimedArray's time step: unused, the rows are units, not times
         self.rates = rates
-        self.out = np.zeros(self.n_target)  # one point's product
-        self.state = np.array([-1.0, -1.0])  # time and point of that product (-1: none yet)
+        self.out = np.zeros(self.n_points * self.n_target)
+        self.state = np.array([-1.0, self.n_points])  # time of the last product (-1: none yet), K
         Function.__init__(self, pyfunc=self._numpy_product, arg_units=[brian2.second, 1], arg_names=["t", "i"],
                           return_unit=1, arg_types=["float", "integer"], return_type="float")
         # A TimedArray's three implementations (a lookup in time) are replaced by the product.
         self.implementations.add_numpy_implementation(self._numpy_product)
         self.implementations.add_dynamic_implementation(
-            "cython", lambda owner: self._code(CYTHON_CODE, values="values", rates="rates", out="out",
-                                               state="state"),
-            name=self.name,
+            "cython", lambda owner: self._code(CYTHON_CODE), name=self.name,
             namespace=lambda owner: {**self._namespace(), f"{self.name}_rates": self.rates.get_value()})
         self.implementations.add_dynamic_implementation(
-            "cpp", lambda owner: self._code(
-                CPP_CODE, values=f"_namespace{self.name}_values", out=f"_namespace{self.name}_out",
-                state=f"_namespace{self.name}_state",
-                rates="brian::" + brian2.get_device().get_array_name(self.rates)),
+            "cpp", lambda owner: self._code(CPP_CODE, rates=brian2.get_device().get_array_name(self.rates)),
             name=self.name, namespace=lambda owner: self._namespace())
 
     def _namespace(self) -> dict:
         return {f"{self.name}_values": self.values.ravel(), f"{self.name}_out": self.out,
                 f"{self.name}_state": self.state}
 
-    def _code(self, template: str, **names) -> str:
+    def _code(self, template: str, **more) -> str:
         sizes = dict(name=self.name, n_t=self.n_target, n_s=self.n_source)
-        lookup = LOOKUP_CODE.format(w_step=self.n_target * self.n_source if self.batched else 0, **sizes, **names)
-        return template.format(block=BLOCK_CODE.format(**sizes), lookup=lookup, **sizes)
+        block = BLOCK_CODE.format(w_step=self.n_target * self.n_source if self.batched else 0, **sizes)
+        return template.format(block=block, **sizes, **more)
 
     def weights_of(self, weights: np.ndarray) -> np.ndarray:
         """`weights` ((n_t, n_s) or (K, n_t, n_s)) laid out as this function's values (for run_args)."""
