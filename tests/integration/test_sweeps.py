@@ -12,7 +12,7 @@ import xarray as xr
 
 import neuroattn as na
 from neuroattn.models import seed_competition
-from neuroattn.sweeps import Grid, metrics_table, open_sweep
+from neuroattn.sweeps import metrics_table, open_sweep
 
 BETA = "areas.V1.competition.beta"
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import neuroattn as na
-from neuroattn.sweeps import Grid, Product, Sample, Table, Zip, apply, from_config, get_value, make_plan, parse_path
+from neuroattn.sweeps import Grid, Sample, Table, Zip, apply, from_config, get_value, make_plan, parse_path
 from neuroattn.sweeps.config import load_sweep
 from neuroattn.sweeps.paths import set_values, spec_data
 from paths import EXPERIMENTS
