@@ -129,7 +129,7 @@ def describe_choice() -> str:
     installed = compiled_targets()
     if "cython" not in installed:
         return "automatic: numpy (no Cython and C++ compiler found)"
-    cores = os.environ.get("NEUROATTN_CORES") or available_cores()
+    cores = program_parts(None, units=SPLIT_FROM, splittable=True)  # what a large compiled batch gets
     return (f"automatic: numpy below {CYTHON_FROM:.0e} unit-steps (points x units x steps), cython from "
             f"there, cpp_standalone from {STANDALONE_FROM:.0e} where the model allows (its batches of "
             f"{SPLIT_FROM:,} units or more run on {cores} cores)")

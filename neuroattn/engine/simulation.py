@@ -409,8 +409,8 @@ def _run_group(specs, settings, seeds, *, target, coupling, cache, pad_to, progr
     constants = constants or {}
     split = None
     if cache is not None and target == "cpp_standalone":
-        parts = cache.parts(max(pad_to or n, n), specs[0])  # copies of the program running at once
-        size = -(-max(pad_to or n, n) // parts)  # the points of one program
+        batch = max(pad_to or n, n)  # the points a compiled network is made for
+        size = -(-batch // cache.parts(batch, specs[0]))  # the points of one program (copies run at once)
         pad = -(-n // size) * size - n  # a compiled network fits one batch size: pad, then drop
         specs, seeds = specs + specs[-1:] * pad, seeds + seeds[-1:] * pad
         constants = {k: np.concatenate([v, np.repeat(v[-1:], pad)]) for k, v in constants.items()}
