@@ -184,7 +184,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
             if not stim.always_on:
                 namespace[f"env_{s}"] = envelope_array(stim.envelope(n_steps, dt), bdt, f"env_{s}")
             if stim.noise is not None:
-                process = OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], dt, n_steps)
+                process = OUProcess.of(params, s, seeds, dt, n_steps)
                 if standalone:
                     timed[s] = namespace[f"eta_{s}_values"] = brian2.TimedArray(
                         process.trajectory(n_steps), dt=bdt, name=f"eta_{s}_values")
@@ -199,7 +199,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     spiking = build_spiking(params, dt=dt, n_steps=n_steps, record=tuple(record), record_every=record_every,
                             bdt=bdt, standalone=standalone, every_constant=dense_synapses,
                             record_weights_every=record_weights_every)
-    noises += [(OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], dt, n_steps), s)
+    noises += [(OUProcess.of(params, s, seeds, dt, n_steps), s)
                for s, stim in enumerate(spec.stimuli) if stim.noise is not None and params.areas[stim.area].spiking]
     groups.update(spiking.groups)  # AreaSlices: each spiking area's part of its (shared) group
     objects += spiking.objects + list(spiking.spikes.values())

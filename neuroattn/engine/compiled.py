@@ -163,7 +163,7 @@ class CompiledNetwork:
             post, pre = synapse_pairs(c, dense=True)
             pairs.append((built.synapses[c.name].w, synapse_weights(c, post, pre, K)))
         for s, array in built.noise_arrays.items():
-            process = OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], self.dt, self.n_steps)
+            process = OUProcess.of(params, s, seeds, self.dt, self.n_steps)
             pairs.append((array, process.trajectory(self.n_steps)))
         if built.spiking is not None:
             pairs += [(getattr(owner, var), value) for owner, var, value in spiking_values(params, built.spiking)]

@@ -34,6 +34,11 @@ class OUProcess:
         Steps of the run, if known: no more normals are drawn than it needs.
     """
 
+    @classmethod
+    def of(cls, params, stimulus: int, seeds: Sequence[int], dt: float, n_steps: int) -> "OUProcess":
+        """The noise of stimulus `stimulus` in a batch (`BatchParams`: its sigma and tau per point)."""
+        return cls(seeds, stimulus, params.noise_sigma[stimulus], params.noise_tau[stimulus], dt, n_steps)
+
     def __init__(self, seeds: Sequence[int], stimulus: int, sigma: np.ndarray, tau: np.ndarray, dt: float,
                  n_steps: Optional[int] = None):
         # points with one seed share one stream: draw it once (a sweep's rows, a fit's candidates)

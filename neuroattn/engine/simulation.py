@@ -379,10 +379,9 @@ class RuntimeNetwork:
                     setattr(built.groups[name], var, value)
             built.params, built.couplings = params, couplings_of(params, settings.dt)
             if self._step is not None:
-                spec = params.spec
-                noises = [(OUProcess(seeds, s, params.noise_sigma[s], params.noise_tau[s], settings.dt,
-                                     settings.n_steps), built.groups[st.area].variables[f"eta_{s}"].get_value())
-                          for s, st in enumerate(spec.stimuli) if st.noise is not None]
+                noises = [(OUProcess.of(params, s, seeds, settings.dt, settings.n_steps),
+                           built.groups[st.area].variables[f"eta_{s}"].get_value())
+                          for s, st in enumerate(params.spec.stimuli) if st.noise is not None]
                 self._step.function = StepOperation(built.couplings, built.groups, self.K, noises,
                                                     rate_writers(params, built.groups))
             try:
