@@ -5,6 +5,7 @@ caller's namespace.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
@@ -14,7 +15,8 @@ import numpy as np
 
 from neuroattn.engine.batch import BatchParams
 from neuroattn.engine.coupling import Coupling, StepOperation, add_synapses
-from neuroattn.engine.equations import area_equations
+from neuroattn.engine.equations import group_equations
+from neuroattn.engine.groups import RateGroup, concatenate, rate_clusters
 from neuroattn.engine.kernels import DenseProduct, kernel_name
 from neuroattn.engine.noise import OUProcess
 from neuroattn.engine.plastic import PlasticWeights, gate_function
@@ -52,12 +54,12 @@ class BuiltNetwork:
 
     network: brian2.Network
     groups: dict[str, brian2.NeuronGroup]
-    monitors: dict[str, brian2.StateMonitor]
+    monitors: dict  # area -> (StateMonitor, its columns of the area): rate areas share their group's
     params: BatchParams
     n_steps: int
     dt: float
     coupling: str
-    equations: dict = field(default_factory=dict)  # area -> AreaEquations
+    rate_groups: list = field(default_factory=list)  # RateGroup per NeuronGroup of rate areas
     synapses: dict = field(default_factory=dict)  # coupling name -> Synapses (coupling='synapses')
     kernels: dict = field(default_factory=dict)  # coupling name -> DenseProduct (compiled dense couplings)
     noise_arrays: dict = field(default_factory=dict)  # stimulus index -> TimedArray of its noise (standalone)
@@ -86,16 +88,32 @@ def couplings_of(params: BatchParams, dt: float) -> list[Coupling]:
 
 
 def group_values(params: BatchParams, name: str, eqs) -> dict[str, np.ndarray]:
-    """Every per-unit value of area `name`'s group (start state, constants with their units), flat (K*n)."""
+    """Every per-unit value of area `name`'s block of its group (start state, constants with their
+    units), flat (K*n); zero for the variables of the group's other areas (their stimuli, transfer
+    constants)."""
     area, spec = params.areas[name], params.spec
-    values = {"I0": area.baseline + sum(params.amplitudes[s] for s in eqs.folded),
+    size = params.n_points * area.n
+    values = {"I0": area.baseline + sum(params.amplitudes[s] for s in eqs.folded if spec.stimuli[s].area == name),
               **{f"f_{k}": v for k, v in area.transfer.items()}, **area.constants}
     values.update({f"amp_{s}": params.amplitudes[s] for s, st in enumerate(spec.stimuli)
                    if st.area == name and st.patterns is None})
     out = {"u": area.u0.ravel()}
     for const, unit in eqs.constants.items():
-        flat = values[const].ravel()
+        flat = np.ravel(values[const]) if const in values else np.zeros(size)
         out[const] = flat if unit == "1" else flat * getattr(brian2, unit)
+    return out
+
+
+def rate_values(params: BatchParams, rate_groups: Sequence[RateGroup]) -> list[tuple]:
+    """(group, variable, values) for every per-unit number of the rate groups: each area's block, in
+    order (`group_values`). The build sets them; a kept network sets them again for new numbers."""
+    out = []
+    for rg in rate_groups:
+        blocks: dict = {}
+        for name in rg.areas:
+            for var, value in group_values(params, name, rg.equations).items():
+                blocks.setdefault(var, []).append(value)
+        out += [(rg.group, var, concatenate(parts)) for var, parts in blocks.items()]
     return out
 
 
@@ -105,15 +123,16 @@ def _describe(err: Exception, user: bool = False) -> str:
     return re.sub(r"\bE\b", "I", text) if user else text
 
 
-def make_group(params: BatchParams, name: str, eqs, *, namespace: dict, dt) -> brian2.NeuronGroup:
-    """The NeuronGroup of area `name`; a mistake in the area's own equations is a one-line `SpecError`."""
-    area = params.areas[name]
+def make_group(params: BatchParams, names: Sequence[str], eqs, *, namespace: dict, dt) -> brian2.NeuronGroup:
+    """The NeuronGroup of the rate areas `names` (one, or several sharing it); a mistake in an area's
+    own equations is a one-line `SpecError`."""
+    name = names[0]
     user = params.spec.areas[name].dynamics is not None
     where = f"areas.{name}.dynamics.equations" if user else f"areas.{name}"
     try:
         model = brian2.Equations(eqs.dynamics, I="E") + brian2.Equations(eqs.text)
-        group = brian2.NeuronGroup(params.n_points * area.n, model, method="euler", namespace=namespace,
-                                   dt=dt, name=f"area_{name}")
+        group = brian2.NeuronGroup(params.n_points * sum(params.areas[n].n for n in names), model, method="euler",
+                                   namespace=namespace, dt=dt, name=f"area_{'_'.join(names)}")
         group.equations.check_units(group, run_namespace={})  # Brian2 checks only when it runs; now
     except Exception as err:  # Brian2 rejects the equations: say which area and equation, keep its reason
         if user:
@@ -172,14 +191,13 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                              "(numpy or cython) with coupling='matmul'")
     rate_as_state = all(how == "matmul" for how in plan.values()) and not standalone and coupling != "synapses"
     bdt = dt * brian2.second
-    groups, noises, objects, equations, timed = {}, [], [], {}, {}
-    for name, area in params.areas.items():
-        if area.spiking:
-            continue
-        eqs = area_equations(spec, area, noise_as_function=standalone, rate_as_state=rate_as_state)
+    groups, noises, objects, rate_groups, timed = {}, [], [], [], {}
+    for names in rate_clusters(params, share=rate_as_state):
+        eqs = group_equations(spec, [params.areas[name] for name in names], noise_as_function=standalone,
+                              rate_as_state=rate_as_state)
         namespace = {}
         for s, stim in enumerate(spec.stimuli):
-            if stim.area != name:
+            if stim.area not in names:
                 continue
             if not stim.always_on:
                 namespace[f"env_{s}"] = envelope_array(stim.envelope(n_steps, dt), bdt, f"env_{s}")
@@ -190,21 +208,21 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                         process.trajectory(n_steps), dt=bdt, name=f"eta_{s}_values")
                 else:
                     noises.append((process, s))
-        group = make_group(params, name, eqs, namespace=namespace, dt=bdt)
-        for var, value in group_values(params, name, eqs).items():
-            setattr(group, var, value)
-        groups[name] = group
-        equations[name] = eqs
-    objects += groups.values()
+        rate_groups.append(RateGroup(make_group(params, names, eqs, namespace=namespace, dt=bdt), names, eqs))
+        groups.update(rate_groups[-1].slices(params))
+    for group, var, value in rate_values(params, rate_groups):
+        setattr(group, var, value)
+    objects += [rg.group for rg in rate_groups]
     spiking = build_spiking(params, dt=dt, n_steps=n_steps, record=tuple(record), record_every=record_every,
                             bdt=bdt, standalone=standalone, every_constant=dense_synapses,
                             record_weights_every=record_weights_every)
     noises += [(OUProcess.of(params, s, seeds, dt, n_steps), s)
                for s, stim in enumerate(spec.stimuli) if stim.noise is not None and params.areas[stim.area].spiking]
     groups.update(spiking.groups)  # AreaSlices: each spiking area's part of its (shared) group
+    groups = {name: groups[name] for name in params.areas}  # spec order
     objects += spiking.objects + list(spiking.spikes.values())
 
-    rates = rate_writers(params, groups) if rate_as_state else []
+    rates = rate_writers(params, rate_groups) if rate_as_state else []
     reserves = reserve_runs(params, groups, dt) if rate_as_state else {}
     rates += reserves.values()  # after every r = f(u), before anything reads the rates
     noise_views = [(proc, groups[spec.stimuli[s].area].variables[f"eta_{s}"].get_value()) for proc, s in noises]
@@ -245,30 +263,39 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
         intervals.setdefault(st.every, []).append(st)
     objects += [interval_operation(group, dt, f"neuroattn_structure_{k}") for k, group in enumerate(intervals.values())]
 
-    monitors = dict(spiking.monitors)
-    objects += monitors.values()
+    monitors = {name: (mon, slice(None)) for name, mon in spiking.monitors.items()}  # the area's units only
+    objects += spiking.monitors.values()
     if record_every is not None and record:
-        for name, group in groups.items():
-            if params.areas[name].spiking:
-                continue
-            here = [v for v in record if v in group.variables]
+        for rg in rate_groups:
+            here = [v for v in record if v in rg.group.variables]
             if here:
-                monitors[name] = brian2.StateMonitor(group, here, record=True, dt=record_every * bdt,
-                                                     when="start", order=0, name=f"monitor_{name}")
-        objects += monitors.values()
+                monitor = brian2.StateMonitor(rg.group, here, record=True, dt=record_every * bdt, when="start",
+                                              order=0, name=f"monitor_{'_'.join(rg.areas)}")
+                objects.append(monitor)
+                monitors.update({name: (monitor, groups[name].columns) for name in rg.areas})
     used = "+".join(sorted(set(plan.values()))) or ("matmul" if rate_as_state else "kernel")
     return BuiltNetwork(brian2.Network(*objects), groups, monitors, params, n_steps, dt, used,
-                        equations=equations, synapses=synapses, kernels=kernels, noise_arrays=timed, plastic=plastic,
+                        rate_groups=rate_groups, synapses=synapses, kernels=kernels, noise_arrays=timed, plastic=plastic,
                         couplings=couplings, tasks=tasks, spiking=spiking, structural=structural,
                         reserves=reserves, record_every=record_every if record else None)
 
 
-def rate_writers(params: BatchParams, groups) -> list[Callable[[], None]]:
-    """Per rate area, the step function writing ``r = f(u)`` with `params`' transfer constants (where
-    ``r`` is a state variable that the step operation refreshes)."""
-    return [params.spec.areas[name].transfer.writer({k: v.ravel() for k, v in params.areas[name].transfer.items()},
-                                                    group.variables["u"].get_value(), group.variables["r"].get_value())
-            for name, group in groups.items() if not params.areas[name].spiking]
+def rate_writers(params: BatchParams, rate_groups: Sequence[RateGroup]) -> list[Callable[[], None]]:
+    """The step functions writing ``r = f(u)`` with `params`' transfer constants (where ``r`` is a
+    variable that the step operation refreshes): one per run of neighbouring areas of a group with
+    the same transfer function (`groups.rate_clusters` puts them next to each other)."""
+    out = []
+    for rg in rate_groups:
+        u, r = rg.group.variables["u"].get_value(), rg.group.variables["r"].get_value()
+        start = 0
+        for _, run in itertools.groupby(rg.areas, key=lambda name: params.spec.areas[name].transfer.kind):
+            run = list(run)
+            constants = {k: np.concatenate([np.ravel(params.areas[name].transfer[k]) for name in run])
+                         for k in params.areas[run[0]].transfer}
+            cols = slice(start, start + params.n_points * sum(params.areas[name].n for name in run))
+            out.append(params.spec.areas[run[0]].transfer.writer(constants, u[cols], r[cols]))
+            start = cols.stop
+    return out
 
 
 def coupling_plan(params: BatchParams, couplings: Sequence[Coupling], coupling: str, target: str) -> dict[str, str]:
@@ -299,13 +326,15 @@ def add_kernels(couplings: Sequence[Coupling], groups, K: int, dt) -> dict:
     ``run_regularly`` at ``start`` (after the rates, before the monitors) writing every coupled
     variable: ``rec = dense_rec_V1(t, i)``. Weights shared by all points stay one matrix."""
     kernels, lines = {}, {}
-    for c in couplings:
+    for c in couplings:  # areas with compiled couplings have groups of their own (`groups.rate_clusters`)
+        source, target = groups[c.source].group, groups[c.target].group
+        assert groups[c.source].whole and groups[c.target].whole
         name = kernel_name(c.var, c.target)
-        kernels[c.name] = DenseProduct(name, c.weights, groups[c.source].variables["r"], n_points=K)
-        groups[c.target].namespace[name] = kernels[c.name]
+        kernels[c.name] = DenseProduct(name, c.weights, source.variables["r"], n_points=K)
+        target.namespace[name] = kernels[c.name]
         lines.setdefault(c.target, []).append(f"{c.var} = {name}(t, i)")
     for target, code in lines.items():
-        groups[target].run_regularly("\n".join(code), dt=dt, when="start", order=-5, name=f"couple_{target}")
+        groups[target].group.run_regularly("\n".join(code), dt=dt, when="start", order=-5, name=f"couple_{target}")
     return kernels
 
 

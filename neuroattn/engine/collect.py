@@ -31,7 +31,7 @@ def collect(built, record, K: int):
     traces, times = {}, None
     monitors = built.monitors
     if monitors:
-        times = np.asarray(next(iter(monitors.values())).t / brian2.second)
+        times = np.asarray(next(iter(monitors.values()))[0].t / brian2.second)
     elif built.record_every:  # spiking areas only: their rates are binned spikes at the same times
         times = np.arange(0, built.n_steps, built.record_every) * built.dt
     binned, last = {}, {}
@@ -43,11 +43,11 @@ def collect(built, record, K: int):
         for var in record:
             parts = []
             for name, area in areas.items():
-                mon = monitors.get(name)
+                mon, columns = monitors.get(name, (None, None))
                 if var == "r" and name in binned:
                     parts.append(binned[name])
                 elif mon is not None and var in mon.record_variables:
-                    values = mon.variables[var].get_value()  # the monitor's own (T, K*n) buffer, in SI
+                    values = mon.variables[var].get_value()[:, columns]  # the monitor's own buffer, in SI
                     parts.append(values.reshape(-1, K, area.n).transpose(1, 0, 2))  # copied just below
                 else:
                     parts.append(None)
@@ -61,7 +61,7 @@ def collect(built, record, K: int):
             u_final.append(np.full((K, area.n), np.nan))
             r_final.append(last[name])
             continue
-        u = np.asarray(group.u[:]).reshape(K, -1)
+        u = np.array(group.variables["u"].get_value()).reshape(K, -1)
         u_final.append(u)
         r_final.append(silence(built.params.spec.areas[name].transfer.f(u, dict(area.transfer)),
                                built.reserves.get(name)))

@@ -36,7 +36,7 @@ from brian2.devices.device import get_device, reset_device
 from brian2.utils.filelock import FileLock, Timeout
 
 from neuroattn.engine.batch import structure_key
-from neuroattn.engine.builder import build_network, couplings_of, group_values
+from neuroattn.engine.builder import build_network, couplings_of, rate_values
 from neuroattn.engine.collect import collect, learned
 from neuroattn.engine.coupling import synapse_pairs, synapse_weights
 from neuroattn.engine.device import build_project, fast_math, program_parts
@@ -150,12 +150,7 @@ class CompiledNetwork:
     def _run_args(self, params, seeds: Sequence[int]) -> list:
         """(variable or TimedArray, value) pairs setting every number of `params` for one run."""
         built, K = self.built, self.K
-        pairs = []
-        for name, group in built.groups.items():
-            if name not in built.equations:  # a spiking area: its numbers come from `spiking_values`
-                continue
-            for var, value in group_values(params, name, built.equations[name]).items():
-                pairs.append((getattr(group, var), value))
+        pairs = [(getattr(group, var), value) for group, var, value in rate_values(params, built.rate_groups)]
         for c in couplings_of(params, self.dt):
             if c.name in built.kernels:  # a compiled dense product: its weights are a TimedArray
                 pairs.append((built.kernels[c.name], built.kernels[c.name].weights_of(c.weights)))

@@ -20,6 +20,7 @@ from typing import Callable, Optional, Sequence
 
 import brian2
 import numpy as np
+from brian2.units.fundamentalunits import DIMENSIONLESS
 
 from neuroattn.engine.noise import OUProcess
 
@@ -116,11 +117,10 @@ def add_synapses(couplings, groups, n_points: int, dt, dense: bool = False) -> d
     for c in couplings:
         post, pre = synapse_pairs(c, dense)
         n_t, n_s = c.weights.shape[-2:]
-        source = groups[c.source]
-        spiking = hasattr(source, "subgroup")  # a spiking area's neurons: its rate r is in Hz
-        source = source.subgroup() if spiking else source
+        source = groups[c.source].subgroup()
+        spiking = source.variables["r"].dim is not DIMENSIONLESS  # a spiking area's neurons: r in Hz
         rate = "r_pre/Hz" if spiking else "r_pre"
-        syn = brian2.Synapses(source, groups[c.target],
+        syn = brian2.Synapses(source, groups[c.target].subgroup(),
                               model=f"w : 1 (constant)\n{c.var}_post = w*{rate} : 1 (summed)",
                               namespace={}, dt=dt, name=f"syn_{_identifier(c.name)}")
         if len(pre):

@@ -1,6 +1,7 @@
 """Spec → Brian2 equations for one area, from the area's `AreaDynamics` and its transfer function.
 
-Each area is one NeuronGroup of K·n units. Its dynamics are the text the area's `AreaDynamics` gives
+Each area is one NeuronGroup of K·n units, or a block of K·n units of a group it shares with
+areas of the same dynamics (`engine.groups`). Its dynamics are the text the area's `AreaDynamics` gives
 (a competition model's ``du/dt = (-u + g)/tau : 1``, or the user's own equations), in which ``I``
 means the external drive; the engine renames it ``E`` and adds::
 
@@ -15,6 +16,7 @@ Nothing here knows a particular kind: transfer code and dynamics come from their
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 from neuroattn.engine.batch import AreaParams
 from neuroattn.spec import NetworkSpec
@@ -31,28 +33,39 @@ class AreaEquations:
     folded: list[int]  # stimuli (always on, noiseless) summed with the baseline into the constant I0
 
 
-def area_equations(spec: NetworkSpec, area: AreaParams, *, noise_as_function: bool = False,
-                   rate_as_state: bool = False) -> AreaEquations:
-    """Brian2 equations for `area`.
+def group_equations(spec: NetworkSpec, areas: Sequence[AreaParams], *, noise_as_function: bool = False,
+                    rate_as_state: bool = False) -> AreaEquations:
+    """Brian2 equations for a group of `areas` (one area, or several with the same dynamics:
+    `groups.rate_clusters`).
 
     With ``rate_as_state=True`` the rate ``r`` is a plain variable that the engine's network operation
     refreshes from ``u`` at the start of every step (in-place numpy, `TransferFunction.writer`);
     otherwise it is a ``constant over dt`` subexpression that Brian2 evaluates at the same point of
-    the step.
+    the step (then the areas must share one transfer function).
 
     Stimulus ``s`` contributes ``env_s(t)*(amp_s + eta_s)``; ``env_s`` is a TimedArray in the group's
     namespace, left out for stimuli that are always on (constant, noiseless ones are summed into
     ``I0``). A stimulus with patterns has ``pat_s`` (the pattern shown, written by the step
-    operation from a schedule laid out before the run) in place of ``amp_s``. Noise ``eta_s`` is a state variable written each step by the engine's network operation,
-    or (``noise_as_function=True``, for standalone) a TimedArray ``eta_s(t, i)``.
+    operation from a schedule laid out before the run) in place of ``amp_s``. Noise ``eta_s`` is a
+    state variable written each step by the engine's network operation, or
+    (``noise_as_function=True``, for standalone) a TimedArray ``eta_s(t, i)``.
+
+    In a shared group every stimulus's and projection's variable is zero outside its own area's
+    block (`builder.group_values`), and the transfer constants of every area's function are declared,
+    so each block's terms are exactly its own area's: adding zeros and multiplying by ``1 + 0``
+    change no bit.
     """
-    name = area.name
-    transfer = spec.areas[name].transfer
-    constants = {"I0": "1", **{f"f_{k}": "1" for k in area.transfer}, **area.dynamics.units}
+    names = [area.name for area in areas]
+    first = areas[0]
+    transfer = spec.areas[first.name].transfer
+    constants = {"I0": "1"}
+    for area in areas:
+        constants.update({f"f_{k}": "1" for k in area.transfer})
+    constants.update(first.dynamics.units)
     lines = ["r : 1" if rate_as_state else f"r = {transfer.brian2_code()} : 1 (constant over dt)"]
     inputs, folded = ["I0"], []
     for s, stim in enumerate(spec.stimuli):
-        if stim.area != name:
+        if stim.area not in names:
             continue
         if stim.always_on and stim.noise is None:  # constant input: summed into I0 once, at build
             folded.append(s)
@@ -68,13 +81,13 @@ def area_equations(spec: NetworkSpec, area: AreaParams, *, noise_as_function: bo
         if stim.noise is not None:
             lines.append(f"eta_{s} = eta_{s}_values(t, i) : 1" if noise_as_function else f"eta_{s} : 1")
     lines.append(f"I = {' + '.join(inputs)} : 1")
-    bias = [f"in_{p}" for p, proj in enumerate(spec.projections) if proj.target == name and proj.mode == "bias"]
-    gain = [f"in_{p}" for p, proj in enumerate(spec.projections) if proj.target == name and proj.mode == "gain"]
+    bias = [f"in_{p}" for p, proj in enumerate(spec.projections) if proj.target in names and proj.mode == "bias"]
+    gain = [f"in_{p}" for p, proj in enumerate(spec.projections) if proj.target in names and proj.mode == "gain"]
     drive = "I" if not bias else f"(I + {' + '.join(bias)})"
     if gain:
         drive = f"(1 + {' + '.join(gain)})*{drive}"
     lines.append(f"E = {drive} : 1")
-    coupled = (["rec"] if area.coupling is not None else []) + bias + gain
+    coupled = (["rec"] if any(area.coupling is not None for area in areas) else []) + bias + gain
     lines += [f"{c} : {unit} (constant)" for c, unit in constants.items()]
     lines += [f"{v} : 1" for v in coupled]
-    return AreaEquations(area.dynamics.equations, "\n".join(lines), constants, coupled, folded)
+    return AreaEquations(first.dynamics.equations, "\n".join(lines), constants, coupled, folded)

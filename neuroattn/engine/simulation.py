@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from neuroattn.engine.batch import batch_params, group_by_structure, per_unit_constant, structure_key
-from neuroattn.engine.builder import build_network, couplings_of, group_values, rate_writers
+from neuroattn.engine.builder import build_network, couplings_of, rate_values, rate_writers
 from neuroattn.engine.builder import recordable as recordable_in
 from neuroattn.engine.collect import assemble, collect, learned
 from neuroattn.engine.compiled import NetworkCache, standalone_capable
@@ -374,16 +374,15 @@ class RuntimeNetwork:
         built, settings = self.built, self.settings
         with use_target(self.target), np.errstate(all="ignore"):
             built.network.restore("start")
-            for name, eqs in built.equations.items():
-                for var, value in group_values(params, name, eqs).items():
-                    setattr(built.groups[name], var, value)
+            for group, var, value in rate_values(params, built.rate_groups):
+                setattr(group, var, value)
             built.params, built.couplings = params, couplings_of(params, settings.dt)
             if self._step is not None:
                 noises = [(OUProcess.of(params, s, seeds, settings.dt, settings.n_steps),
                            built.groups[st.area].variables[f"eta_{s}"].get_value())
                           for s, st in enumerate(params.spec.stimuli) if st.noise is not None]
                 self._step.function = StepOperation(built.couplings, built.groups, self.K, noises,
-                                                    rate_writers(params, built.groups))
+                                                    rate_writers(params, built.rate_groups))
             try:
                 with _frozen_heap(), _blas_limited(self._threads, self._controller):
                     built.network.run(settings.duration * brian2.second, namespace={}, report=_progress(progress))

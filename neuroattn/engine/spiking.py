@@ -31,40 +31,8 @@ from typing import Optional
 import brian2
 import numpy as np
 
+from neuroattn.engine.groups import AreaSlice, concatenate
 from neuroattn.exceptions import BuildError
-
-
-class AreaSlice:
-    """One area's neurons inside a (possibly shared) NeuronGroup: ``variables[var].get_value()`` is the
-    area's part of the group's array (K*n values), as for a group of its own."""
-
-    def __init__(self, group, start: int, size: int):
-        self.group, self.start, self.size = group, start, size
-        self.variables = _SliceVariables(self)
-
-    def subgroup(self):
-        """The area's neurons as a Brian2 Subgroup (for Synapses that read them, e.g. on standalone)."""
-        return self.group[self.start:self.start + self.size]
-
-
-class _SliceVariables:
-    def __init__(self, owner: AreaSlice):
-        self._owner = owner
-
-    def __contains__(self, var) -> bool:
-        return var in self._owner.group.variables
-
-    def __getitem__(self, var):
-        return _SliceView(self._owner, self._owner.group.variables[var])
-
-
-class _SliceView:
-    def __init__(self, owner: AreaSlice, variable):
-        self._owner, self._variable = owner, variable
-
-    def get_value(self) -> np.ndarray:
-        start = self._owner.start
-        return self._variable.get_value()[start:start + self._owner.size]
 
 
 @dataclass
@@ -325,9 +293,7 @@ def _group_values(group, names: list, per_unit: dict, stimuli: list):
                     blocks[f"rate_{s}"] = params.amplitudes[s].ravel()
             for var, block in blocks.items():
                 out.setdefault(var, []).append(block)
-        return [(group, var, np.concatenate(blocks) if not hasattr(blocks[0], "dim") else
-                 brian2.Quantity(np.concatenate([np.asarray(b) for b in blocks]), dim=blocks[0].dim))
-                for var, blocks in out.items()]
+        return [(group, var, concatenate(blocks)) for var, blocks in out.items()]
     return values
 
 
