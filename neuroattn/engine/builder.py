@@ -20,6 +20,7 @@ from neuroattn.engine.groups import RateGroup, concatenate, rate_clusters
 from neuroattn.engine.kernels import DenseProduct, kernel_name
 from neuroattn.engine.noise import OUProcess
 from neuroattn.engine.plastic import PlasticWeights, gate_function
+from neuroattn.engine.plastic_kernels import CompiledPlastic, PlasticProduct, compilable, gate_of, plastic_name
 from neuroattn.engine.spiking import SpikingParts, build_spiking
 from neuroattn.engine.structural import ReserveRun, StructuralGroup, StructuralWeights, interval_operation
 from neuroattn.engine.tasks import TaskRun
@@ -232,7 +233,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     structured = [c for c in couplings if c.rule is not None and c.rule.structural is not None]
     together = StructuralGroup(structured) if structured else None  # their weights: views of one buffer
     plastic = {c.name: plastic_weights_of(params, c, groups, dt, record_weights_every, n_steps)
-               for c in couplings if c.rule is not None}
+               for c in couplings if c.rule is not None and plan[c.name] == "matmul"}
     structural = {c.name: StructuralWeights(plastic[c.name], c.rule.structural, c.rule.structural_constants,
                                             group=together, index=k, seeds=seeds, dt=dt,
                                             recurrent=c.source == c.target and c.var == "rec")
@@ -247,7 +248,15 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                              seeds, learners, dt))
     synapses = add_synapses(on_synapses, groups, K, bdt, dense=dense_synapses)
     objects += synapses.values()
-    kernels = add_kernels([c for c in couplings if plan[c.name] == "kernel"], groups, K, bdt)
+    kernels = add_kernels([c for c in couplings if plan[c.name] == "kernel"], groups, params, bdt,
+                          record_weights_every=record_weights_every)
+    for name, kernel in kernels.items():
+        if isinstance(kernel, PlasticProduct):  # its weights, constants and monitors
+            objects += kernel.objects
+            for owner, var, value in kernel.run_values(kernel.coupling):
+                if var is not None:
+                    setattr(owner, var, value)
+            plastic[name] = CompiledPlastic(kernel)
     matmul = [c for c in couplings if plan[c.name] == "matmul"]
     for view, source, w in spiking.rate_inputs:  # a rate area's drive of Poisson input (× input_rate)
         rates.append(_drive(view, groups[source].variables["r"].get_value(), w, K, rectify=True))
@@ -304,8 +313,9 @@ def coupling_plan(params: BatchParams, couplings: Sequence[Coupling], coupling: 
     'auto' is 'kernel' on cpp_standalone and 'matmul' on the runtime targets: on cython, BLAS
     products with rates from in-place numpy ufuncs measured faster than Brian2's Cython loops, whose
     ``exp`` is not vectorised (README, "Speed"). With 'kernel', dense couplings between rate areas
-    are compiled `DenseProduct` functions; plastic and delayed couplings stay on the numpy step
-    operation (runtime targets), and couplings from spiking areas use Synapses.
+    are compiled `DenseProduct` functions, and plastic ones `PlasticProduct` functions where the
+    rule has C expressions (`compiled_rule`); delayed couplings and other plastic ones stay on the
+    numpy step operation (runtime targets), and couplings from spiking areas use Synapses.
     """
     if coupling == "auto":
         coupling = "kernel" if target == "cpp_standalone" else "matmul"
@@ -314,23 +324,38 @@ def coupling_plan(params: BatchParams, couplings: Sequence[Coupling], coupling: 
     for c in couplings:
         if coupling != "kernel":
             plan[c.name] = coupling
-        elif c.rule is None and not c.delay_steps and not params.areas[c.source].spiking:
+        elif not c.delay_steps and not params.areas[c.source].spiking and (c.rule is None or compiled_rule(params, c)):
             plan[c.name] = "kernel"
         else:
             plan[c.name] = "synapses" if params.areas[c.source].spiking else fallback
     return plan
 
 
-def add_kernels(couplings: Sequence[Coupling], groups, K: int, dt) -> dict:
-    """A `DenseProduct` per coupling in its target group's namespace, and per target group one
-    ``run_regularly`` at ``start`` (after the rates, before the monitors) writing every coupled
-    variable: ``rec = dense_rec_V1(t, i)``. Weights shared by all points stay one matrix."""
-    kernels, lines = {}, {}
+def compiled_rule(params: BatchParams, c: Coupling) -> bool:
+    """Whether plastic coupling `c` can learn inside a compiled `PlasticProduct`: its rule has C
+    expressions, no structural plasticity, no per-synapse state, and a gate, if any, from a rate area."""
+    gate = getattr(c.rule.rule, "gate", None)
+    return compilable(c.rule) and (gate is None or not params.areas[gate.area].spiking)
+
+
+def add_kernels(couplings: Sequence[Coupling], groups, params: BatchParams, dt, *,
+                record_weights_every: Optional[int] = None) -> dict:
+    """A compiled product per coupling in its target group's namespace (`DenseProduct`; a
+    `PlasticProduct` for plastic weights), and per target group one ``run_regularly`` at ``start``
+    (after the rates, before the monitors) writing every coupled variable: ``rec = dense_rec_V1(t, i)``.
+    Weights shared by all points stay one matrix."""
+    kernels, lines, K = {}, {}, params.n_points
     for c in couplings:  # areas with compiled couplings have groups of their own (`groups.rate_clusters`)
         source, target = groups[c.source].group, groups[c.target].group
         assert groups[c.source].whole and groups[c.target].whole
-        name = kernel_name(c.var, c.target)
-        kernels[c.name] = DenseProduct(name, c.weights, source.variables["r"], n_points=K)
+        if c.rule is None:
+            name = kernel_name(c.var, c.target)
+            kernels[c.name] = DenseProduct(name, c.weights, source.variables["r"], n_points=K)
+        else:
+            name = plastic_name(c.var, c.target)
+            kernels[c.name] = PlasticProduct(name, c, source.variables["r"], target.variables["r"], n_points=K,
+                                             dt=float(dt), bdt=dt, recurrent=c.source == c.target and c.var == "rec",
+                                             gate=gate_of(c, params, groups), record_every=record_weights_every)
         target.namespace[name] = kernels[c.name]
         lines.setdefault(c.target, []).append(f"{c.var} = {name}(t, i)")
     for target, code in lines.items():

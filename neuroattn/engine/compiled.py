@@ -35,12 +35,13 @@ import numpy as np
 from brian2.devices.device import get_device, reset_device
 from brian2.utils.filelock import FileLock, Timeout
 
-from neuroattn.engine.batch import structure_key
+from neuroattn.engine.batch import RuleParams, structure_key
 from neuroattn.engine.builder import build_network, couplings_of, rate_values
 from neuroattn.engine.collect import collect, learned
 from neuroattn.engine.coupling import synapse_pairs, synapse_weights
 from neuroattn.engine.device import build_project, fast_math, program_parts
 from neuroattn.engine.noise import OUProcess
+from neuroattn.engine.plastic_kernels import PlasticProduct, compilable
 from neuroattn.engine.spiking import SEED_FROM_ENVIRONMENT, connectivity_key, spiking_values
 from neuroattn.exceptions import SimulationError
 
@@ -90,33 +91,41 @@ def _build_folder(key: tuple) -> tuple[str, object]:
     return folder, lock
 
 
+def _rules(spec) -> list:
+    """(plasticity rule, structural plasticity) of every plastic connection of `spec`."""
+    out = [(p.plasticity, p.structural) for p in spec.projections if p.plasticity is not None]
+    for area in spec.areas.values():
+        owner = area.competition if area.competition is not None else area.dynamics
+        if getattr(owner, "plasticity", None) is not None:
+            out.append((owner.plasticity, getattr(owner, "structural", None)))
+    return out
+
+
 def standalone_capable(spec) -> bool:
     """Whether cpp_standalone can run `spec` as a compiled network (no tasks, stimulus patterns,
-    plasticity, delays or spiking areas), so that the automatic choice may pick it."""
+    delays or spiking areas, and plasticity only by rules with compiled forms), so that the automatic
+    choice may pick it."""
     if spec.tasks or any(st.patterns is not None for st in spec.stimuli):
         return False
-    if any(p.delay or p.plasticity is not None for p in spec.projections):
+    if any(p.delay for p in spec.projections) or any(area.spiking for area in spec.areas.values()):
         return False
-    for area in spec.areas.values():
-        if area.spiking or getattr(area.competition if area.competition is not None else area.dynamics,
-                                   "plasticity", None) is not None:
-            return False
-    return True
+    return all(compilable(RuleParams(rule, {}, structural)) for rule, structural in _rules(spec))
 
 
 def splittable(spec) -> bool:
     """Whether a batch of `spec` may run as several programs on parts of its points: everything it
     returns is per point (no learned weights, recruited units or spikes)."""
-    return standalone_capable(spec) and all(a.reserve is None for a in spec.areas.values())
+    return standalone_capable(spec) and not _rules(spec) and all(a.reserve is None for a in spec.areas.values())
 
 
 class CompiledNetwork:
     """One compiled cpp_standalone network for K points of one structure; `run` it with new numbers."""
 
-    def __init__(self, params, *, dt: float, n_steps: int, record: Sequence[str], record_every: Optional[int]):
+    def __init__(self, params, *, dt: float, n_steps: int, record: Sequence[str], record_every: Optional[int],
+                 record_weights_every: Optional[int] = None):
         self.K, self.dt, self.n_steps = params.n_points, dt, n_steps
         self.record, self.record_every = tuple(record), record_every
-        self.key = self.key_of(params, dt, n_steps, self.record, record_every)
+        self.key = self.key_of(params, dt, n_steps, self.record, record_every, record_weights_every)
         self.directory, self._lock = _build_folder(self.key)
         self._runs = 0
         # Brian2 names a network's code objects after those of earlier networks still in memory
@@ -127,7 +136,8 @@ class CompiledNetwork:
             with fast_math():
                 self.built = build_network(params, dt=dt, n_steps=n_steps, seeds=[0] * self.K,
                                            target="cpp_standalone", coupling="kernel", record=self.record,
-                                           record_every=record_every, dense_synapses=True)
+                                           record_every=record_every, dense_synapses=True,
+                                           record_weights_every=record_weights_every)
                 if self.built.spiking is not None and self.built.spiking.groups:  # Poisson input: seeded per run
                     threads = max(1, brian2.prefs.devices.cpp_standalone.openmp_threads)
                     brian2.device.insert_code("main", SEED_FROM_ENVIRONMENT % threads)
@@ -138,13 +148,14 @@ class CompiledNetwork:
             raise SimulationError(f"Brian2 failed to compile the network ({type(err).__name__}: {err})") from err
 
     @staticmethod
-    def key_of(params, dt, n_steps, record, record_every) -> tuple:
+    def key_of(params, dt, n_steps, record, record_every, record_weights_every=None) -> tuple:
         """What a compiled network fixes: structure, K, run settings, which couplings share one weight
         matrix across points (a compiled `DenseProduct` holds either one or K matrices), and the
         synapses of spiking areas (`connectivity_key`)."""
         layout = tuple(c.weights.ndim for c in couplings_of(params, dt))
         spiking = any(a.spiking for a in params.areas.values())
-        return (structure_key(params.spec), params.n_points, dt, n_steps, tuple(record), record_every, layout,
+        return (structure_key(params.spec), params.n_points, dt, n_steps, tuple(record), record_every,
+                record_weights_every, layout,
                 connectivity_key(params) if spiking else None)
 
     def _run_args(self, params, seeds: Sequence[int]) -> list:
@@ -152,8 +163,13 @@ class CompiledNetwork:
         built, K = self.built, self.K
         pairs = [(getattr(group, var), value) for group, var, value in rate_values(params, built.rate_groups)]
         for c in couplings_of(params, self.dt):
-            if c.name in built.kernels:  # a compiled dense product: its weights are a TimedArray
-                pairs.append((built.kernels[c.name], built.kernels[c.name].weights_of(c.weights)))
+            kernel = built.kernels.get(c.name)
+            if isinstance(kernel, PlasticProduct):  # weights, constants and start state are variables
+                pairs += [(kernel if var is None else getattr(owner, var), value)
+                          for owner, var, value in kernel.run_values(c)]
+                continue
+            if kernel is not None:  # a compiled dense product: its weights are a TimedArray
+                pairs.append((kernel, kernel.weights_of(c.weights)))
                 continue
             post, pre = synapse_pairs(c, dense=True)
             pairs.append((built.synapses[c.name].w, synapse_weights(c, post, pre, K)))
@@ -287,7 +303,8 @@ class NetworkCache:
 
     def compiled(self, params, settings) -> "CompiledNetwork":
         """The compiled network for `params` (K points of one structure) and `settings`."""
-        key = CompiledNetwork.key_of(params, settings.dt, settings.n_steps, settings.traced(), settings.record_every)
+        key = CompiledNetwork.key_of(params, settings.dt, settings.n_steps, settings.traced(), settings.record_every,
+                                     settings.record_weights_every)
         if self._network is None or self._network.key != key:
             self.close()
             for c in couplings_of(params, settings.dt):
@@ -295,7 +312,8 @@ class NetworkCache:
                     raise SimulationError(f"projections[{c.name}].delay: delays need a runtime target "
                                           "(numpy or cython)")
             self._network = CompiledNetwork(params, dt=settings.dt, n_steps=settings.n_steps,
-                                            record=settings.traced(), record_every=settings.record_every)
+                                            record=settings.traced(), record_every=settings.record_every,
+                                            record_weights_every=settings.record_weights_every)
         return self._network
 
     def close(self) -> None:

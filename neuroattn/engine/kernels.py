@@ -35,6 +35,19 @@ from brian2.core.functions import Function
 from brian2.core.names import Nameable
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
+#: C++ of a product function: on the first call of a step ({name}_block) for all points, then one entry.
+CPP_CODE = """
+{block}
+static inline double {name}(const double t, const int _i)
+{{
+    if (_namespace{name}_state[0] != t) {{
+        _namespace{name}_state[0] = t;
+        {name}_block({args}, _namespace{name}_out, (int)_namespace{name}_state[1]);
+    }}
+    return _namespace{name}_out[_i];
+}}
+"""
+
 #: The product for all K points, four rows at a time (each rate loaded serves four rows); the
 #: same C++ on both targets. {n_t}, {n_s} and {w_step} (0: one matrix for all points) are literals.
 BLOCK_CODE = """
@@ -83,19 +96,6 @@ cdef double {name}(double t, int _i):
     return _namespace{name}_out[_i]
 """
 
-CPP_CODE = """
-{block}
-static inline double {name}(const double t, const int _i)
-{{
-    if (_namespace{name}_state[0] != t) {{
-        _namespace{name}_state[0] = t;
-        {name}_block(_namespace{name}_values, brian::{rates}, _namespace{name}_out,
-                     (int)_namespace{name}_state[1]);
-    }}
-    return _namespace{name}_out[_i];
-}}
-"""
-
 
 def kernel_name(var: str, target: str) -> str:
     """The function's name for coupled variable `var` (``rec``, ``in_<p>``) of area `target`."""
@@ -140,7 +140,8 @@ class DenseProduct(brian2.TimedArray):
             "cython", lambda owner: self._code(CYTHON_CODE), name=self.name,
             namespace=lambda owner: {**self._namespace(), f"{self.name}_rates": self.rates.get_value()})
         self.implementations.add_dynamic_implementation(
-            "cpp", lambda owner: self._code(CPP_CODE, rates=brian2.get_device().get_array_name(self.rates)),
+            "cpp", lambda owner: self._code(
+                CPP_CODE, args=f"_namespace{self.name}_values, brian::{brian2.get_device().get_array_name(self.rates)}"),
             name=self.name, namespace=lambda owner: self._namespace())
 
     def _namespace(self) -> dict:
@@ -168,4 +169,4 @@ class DenseProduct(brian2.TimedArray):
         return np.matmul(w, r[..., None])[..., 0].ravel()[np.asarray(i)]
 
 
-__all__ = ["DenseProduct", "kernel_name"]
+__all__ = ["CPP_CODE", "DenseProduct", "kernel_name"]

@@ -65,21 +65,27 @@ class PlasticWeights:
             np.clip(self.w, self._lo, self._hi, out=self.w)
 
 
+def gate_matrix(gate, x_post: np.ndarray, x_gate: np.ndarray, period: Optional[float]) -> np.ndarray:
+    """The map (n_post, n_gate) from the gate area's rates to the gate per post unit."""
+    if gate.map == "mean":
+        return np.full((len(x_post), len(x_gate)), 1.0 / len(x_gate))
+    if gate.map == "matrix":
+        return np.asarray(gate.matrix.value, float)
+    from neuroattn.spec.weights import feature_distance  # the gate unit with the nearest preferred feature
+
+    M = np.zeros((len(x_post), len(x_gate)))
+    M[np.arange(len(x_post)), np.argmin(feature_distance(x_post, x_gate, period), axis=1)] = 1.0
+    return M
+
+
 def gate_function(gate, r_gate: np.ndarray, K: int, x_post: np.ndarray, x_gate: np.ndarray,
                   period: Optional[float]):
     """A function giving the gate per post unit, (K, n_post), from the gate area's rates (a live view)."""
     live = r_gate.reshape(K, -1)
     if gate.map == "mean":
         return lambda: live.mean(axis=1, keepdims=True)
-    if gate.map == "matrix":
-        M = np.asarray(gate.matrix.value, float)
-    else:  # the gate unit with the nearest preferred feature
-        from neuroattn.spec.weights import feature_distance
-
-        M = np.zeros((len(x_post), len(x_gate)))
-        M[np.arange(len(x_post)), np.argmin(feature_distance(x_post, x_gate, period), axis=1)] = 1.0
-    MT = np.ascontiguousarray(M.T)
+    MT = np.ascontiguousarray(gate_matrix(gate, x_post, x_gate, period).T)
     return lambda: live @ MT
 
 
-__all__ = ["PlasticWeights", "gate_function"]
+__all__ = ["PlasticWeights", "gate_function", "gate_matrix"]

@@ -99,6 +99,13 @@ class PlasticityRule(SpecModel):
         return {name: np.zeros((K, n_post) if kind == "post" else (K, n_post, n_pre))
                 for name, (kind, _) in self.state.items()}
 
+    def compiled(self) -> Optional[dict]:
+        """The rule as C expressions for compiled couplings (`engine.plastic_kernels`), or None where
+        it has none: ``{"dw": dw/dt without decay, "state": {name: d/dt}}`` per synapse, in the
+        weight ``w``, the post rate ``y``, the pre rate ``x``, the gate ``g`` of a gated rule, the
+        rule's per-post state and its constants by field name. The same arithmetic as `derivatives`."""
+        return None
+
     def derivatives(self, w, y, x, state: dict, c: dict, third: Optional[np.ndarray]):
         """(dw/dt without decay, {state: d/dt}) at the current values, over all points.
 
@@ -141,6 +148,9 @@ class Hebb(PlasticityRule):
 
     rule: Literal["hebb"] = "hebb"
 
+    def compiled(self):
+        return {"dw": "rate*(y*x)", "state": {}}
+
     def derivatives(self, w, y, x, state, c, third):
         return c["rate"] * _outer(y, x), {}
 
@@ -150,6 +160,9 @@ class Oja(PlasticityRule):
     """Oja's rule: ``dw_ij/dt = rate * y_i * (x_j - y_i * w_ij)`` (normalised Hebb)."""
 
     rule: Literal["oja"] = "oja"
+
+    def compiled(self):
+        return {"dw": "rate*(y*x - (y*y)*w)", "state": {}}
 
     def derivatives(self, w, y, x, state, c, third):
         return c["rate"] * (_outer(y, x) - (y * y)[:, :, None] * w), {}
@@ -168,6 +181,9 @@ class BCM(PlasticityRule):
 
     def initial_state(self, c, n_post, n_pre, K):
         return {"theta": np.broadcast_to(c["theta0"][:, :, 0], (K, n_post)).copy()}
+
+    def compiled(self):
+        return {"dw": "rate*((y*(y - theta))*x)", "state": {"theta": "(y*y - theta)/theta_tau"}}
 
     def derivatives(self, w, y, x, state, c, third):
         theta = state["theta"]
@@ -190,6 +206,11 @@ class Gated(PlasticityRule):
 
     def structure(self) -> tuple:
         return super().structure() + (self.gate.area, self.gate.map, self.normalize)
+
+    def compiled(self):
+        if self.normalize:
+            return {"dw": "rate*((g*y)*x - ((g*y)*y)*w)", "state": {}}
+        return {"dw": "rate*((g*y)*x)", "state": {}}
 
     def derivatives(self, w, y, x, state, c, third):
         gy = third * y
@@ -231,6 +252,9 @@ class Scaling(PlasticityRule):
     def initial_state(self, c, n_post, n_pre, K):
         return {"average": np.broadcast_to(c["target"][:, :, 0], (K, n_post)).copy()}
 
+    def compiled(self):
+        return {"dw": "rate*(target - average)*w", "state": {"average": "(y - average)/average_tau"}}
+
     def derivatives(self, w, y, x, state, c, third):
         a = state["average"]
         return (c["rate"] * (c["target"][:, :, 0] - a)[:, :, None] * w,
@@ -243,6 +267,9 @@ class AntiHebb(PlasticityRule):
 
     rule: Literal["antihebb"] = "antihebb"
     target: float = Field(0.0, ge=0)
+
+    def compiled(self):
+        return {"dw": "-rate*(y*x - target*target)", "state": {}}
 
     def derivatives(self, w, y, x, state, c, third):
         return -c["rate"] * (_outer(y, x) - c["target"] ** 2), {}

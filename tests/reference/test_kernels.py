@@ -88,13 +88,14 @@ def test_plastic_and_delayed_couplings_stay_on_the_step_operation():
 
 
 def test_plastic_coupling_learns_beside_kernels():
-    """A Hebbian projection stays in the numpy step operation; the recurrent couplings are products."""
+    """A delayed Hebbian projection stays in the numpy step operation; the recurrent couplings are
+    products (an undelayed one learns inside a product: `test_plastic_kernels.py`)."""
     spec = na.load_spec({"name": "plastic", "areas": {
         "x": {"n": 3, "tau": "5 ms", "transfer": "relu", "competition": {"model": "seed", "beta": 0.2, "weights": 0.1}},
         "y": {"n": 2, "tau": "5 ms", "transfer": "relu"}},
         "stimuli": [{"area": "x", "amplitude": [1.0, 0.5, 0.2]}],
         "projections": [{"source": "x", "target": "y", "weights": [[0.1, 0.2, 0.0], [0.0, 0.1, 0.3]],
-                         "plasticity": {"rule": "hebb", "rate": 5.0}}]})
+                         "delay": "1 ms", "plasticity": {"rule": "hebb", "rate": 5.0}}]})
     a = na.simulate(spec, "30 ms", coupling="kernel", record_every=None)
     b = na.simulate(spec, "30 ms", coupling="matmul", record_every=None)
     assert a.attrs["coupling"] == "kernel+matmul"
