@@ -310,24 +310,27 @@ def rate_writers(params: BatchParams, rate_groups: Sequence[RateGroup]) -> list[
 def coupling_plan(params: BatchParams, couplings: Sequence[Coupling], coupling: str, target: str) -> dict[str, str]:
     """How each coupling is computed (name -> 'kernel', 'matmul' or 'synapses').
 
-    'auto' is 'kernel' on cpp_standalone and 'matmul' on the runtime targets: on cython, BLAS
-    products with rates from in-place numpy ufuncs measured faster than Brian2's Cython loops, whose
-    ``exp`` is not vectorised (README, "Speed"). With 'kernel', dense couplings between rate areas
-    are compiled `DenseProduct` functions, and plastic ones `PlasticProduct` functions where the
-    rule has C expressions (`compiled_rule`); delayed couplings and other plastic ones stay on the
-    numpy step operation (runtime targets), and couplings from spiking areas use Synapses.
+    'auto' is 'kernel' on cpp_standalone and 'matmul' on numpy; on cython it is 'kernel' for plastic
+    couplings that can learn compiled (`compiled_rule`) and 'matmul' for the rest: BLAS products with
+    rates from in-place numpy ufuncs measured faster than Brian2's Cython loops, whose ``exp`` is not
+    vectorised, but a rule's update in numpy makes temporaries of K·n_post·n_pre values each step,
+    and the compiled pass that learns while it multiplies was 4× faster (README, "Speed"). With
+    'kernel', dense couplings between rate areas are compiled `DenseProduct` functions, and plastic
+    ones `PlasticProduct` functions where the rule has C expressions; delayed couplings and other
+    plastic ones stay on the numpy step operation (runtime targets), and couplings from spiking
+    areas use Synapses.
     """
-    if coupling == "auto":
-        coupling = "kernel" if target == "cpp_standalone" else "matmul"
     fallback = "synapses" if target == "cpp_standalone" else "matmul"
     plan = {}
     for c in couplings:
-        if coupling != "kernel":
-            plan[c.name] = coupling
-        elif not c.delay_steps and not params.areas[c.source].spiking and (c.rule is None or compiled_rule(params, c)):
-            plan[c.name] = "kernel"
-        else:
-            plan[c.name] = "synapses" if params.areas[c.source].spiking else fallback
+        spiking = params.areas[c.source].spiking
+        compiles = not c.delay_steps and not spiking and (c.rule is None or compiled_rule(params, c))
+        how = coupling
+        if coupling == "auto" and target != "cpp_standalone":
+            how = "kernel" if target == "cython" and compiles and c.rule is not None else "matmul"
+        elif coupling in ("auto", "kernel"):
+            how = "kernel" if compiles else "synapses" if spiking else fallback
+        plan[c.name] = how
     return plan
 
 
