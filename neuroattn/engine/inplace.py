@@ -6,10 +6,10 @@ array per binary operation, every step. `InplaceNumpyCodeGenerator` writes the s
 sequence of ufunc calls whose outputs are scratch buffers, allocated once per code object and reused
 every step::
 
-    _numpy.add(I0, rec, _inplace_0)
-    _numpy.multiply(beta_self, r, _inplace_1)
-    _numpy.add(_inplace_1, u, _inplace_1)
-    _numpy.subtract(_inplace_0, _inplace_1, _inplace_0)
+    _ufunc_add(I0, rec, _inplace_0)
+    _ufunc_multiply(beta_self, r, _inplace_1)
+    _ufunc_add(_inplace_1, u, _inplace_1)
+    _ufunc_subtract(_inplace_0, _inplace_1, _inplace_0)
     ...
     _u = _inplace_0
 
@@ -35,6 +35,7 @@ class), so runs still say ``target="numpy"``: the code is Brian2's numpy code, w
 from __future__ import annotations
 
 import ast
+import re
 from types import SimpleNamespace
 from typing import Optional
 
@@ -63,6 +64,9 @@ UNARY_UFUNCS = {"USub": "negative", "UAdd": "positive"}
 AUGMENTED = ("+=", "-=", "*=", "/=", "**=", "%=")
 #: The prefix of the scratch buffers' names in the generated code.
 BUFFER = "_inplace_"
+#: The prefix of the numpy functions' names in the generated code (bound in the code object's
+#: namespace: a name costs less to call than ``_numpy.add``, which small groups notice).
+UFUNC = "_ufunc_"
 FLOAT64 = np.dtype(np.float64)
 
 
@@ -116,7 +120,7 @@ class _Statement:
         if not isinstance(function, Function) or DEFAULT_FUNCTIONS.get(name) is not function:
             return None
         if name == "clip":  # Brian2's numpy clip is a lambda around numpy.clip
-            return "_numpy.clip"
+            return f"{UFUNC}clip"
         implementation = function.implementations[self.generator.codeobj_class]
         if implementation.dynamic:
             return None
@@ -149,12 +153,12 @@ class _Statement:
             if ufunc is None:
                 raise _NotInplace(f"operator {type(node.op).__name__}")
             args = [node.left, node.right]
-            name = f"_numpy.{ufunc}"
+            name = f"{UFUNC}{ufunc}"
         elif isinstance(node, ast.UnaryOp):
             ufunc = UNARY_UFUNCS.get(type(node.op).__name__)
             if ufunc is None:
                 raise _NotInplace(f"operator {type(node.op).__name__}")
-            args, name = [node.operand], f"_numpy.{ufunc}"
+            args, name = [node.operand], f"{UFUNC}{ufunc}"
         else:
             args, name = list(node.args), self.ufunc(node)
         # Arguments left to right, as Python evaluates them: the first computed one in `out`, the
@@ -171,8 +175,8 @@ class _Statement:
                 taken.append(buffer)
                 self.compute(arg, buffer)
                 codes.append(buffer)
-        if name == "_numpy.clip":
-            self.lines.append(f"_numpy.clip({', '.join(codes)}, out={out})")
+        if name == f"{UFUNC}clip":
+            self.lines.append(f"{name}({', '.join(codes)}, out={out})")
         else:
             self.lines.append(f"{name}({', '.join(codes)}, {out})")
         for buffer in taken:
@@ -218,7 +222,7 @@ class InplaceNumpyCodeGenerator(NumpyCodeGenerator):
         # place; assignments bind its name to a new array (a scratch buffer) instead.
         changed = {stmt.var for stmt in statements if stmt.op in AUGMENTED} | set(conditional_write_vars)
         lines = self.read_variables(read, write, index_names, changed)
-        if buffers.count:
+        if buffers.count and self.vector_length() is None:  # else allocated with the code object
             names = [f"{BUFFER}{k}" for k in range(buffers.count)]
             lines.append(f"{', '.join(names)}, = _inplace_scratch(N, {buffers.count})")
         lines.extend(body)
@@ -285,11 +289,18 @@ class InplaceNumpyCodeObject(NumpyCodeObject):
         super().__init__(*args, **kwds)
         self._scratch = ()
         self.namespace["_inplace_scratch"] = self.scratch
+        self.namespace.update({f"{UFUNC}{name}": getattr(np, name)
+                               for name in (*BINARY_UFUNCS.values(), *UNARY_UFUNCS.values(), "clip")})
+        # Where the group's size is known (a NeuronGroup's N), the code names its buffers without
+        # asking for them each step: they are put in its namespace now.
+        if isinstance(self.namespace.get("N"), (int, np.integer)):
+            names = sorted(set(re.findall(rf"\b{BUFFER}(\d+)\b", getattr(self.code, "run", "") or "")), key=int)
+            self.namespace.update(zip((f"{BUFFER}{k}" for k in names), self.scratch(self.namespace["N"], len(names))))
 
     def scratch(self, n: int, count: int) -> tuple:
         """`count` float64 buffers of length `n`, allocated on the first call (and when n changes)."""
         buffers = self._scratch
-        if len(buffers) != count or len(buffers[0]) != n:
+        if len(buffers) != count or (count and len(buffers[0]) != n):
             buffers = self._scratch = tuple(np.empty(int(n), dtype=FLOAT64) for _ in range(count))
         return buffers
 
