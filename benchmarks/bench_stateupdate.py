@@ -4,17 +4,17 @@
     REPEATS=5 SIZES=48,10000 python benchmarks/bench_stateupdate.py --skip-models
 
 1. The state update alone: the seed model's Euler line, ``du/dt = (-u + rec - beta_self*r + I0)/tau``
-   with per-unit constants, in a `NeuronGroup` of 48 units (the cortical hierarchy), 10,000 units (a
-   200-point chunk of the seed sweep, N=50) and 10^6 units. Brian2's numpy code object (one numpy
-   expression per statement, a temporary per operation) against `InplaceNumpyCodeObject` (ufunc calls
-   into scratch buffers), each called `STEPS` times, interleaved, best of `REPEATS`. Also the sigmoid
-   rate update ``r = 1/(1 + exp(-4*(u - 0.5)))`` (a ``(constant over dt)`` subexpression there).
-   Both update the same state from the same start and must agree to the last bit.
+   with per-unit constants, in a `NeuronGroup` of 8 units (an area of the cortical hierarchy), 48
+   units (the whole hierarchy), 10,000 units (a 200-point chunk of the seed sweep, N=50) and 10^6
+   units. Brian2's numpy code object (one numpy expression per statement, a temporary per
+   operation) against `InplaceNumpyCodeObject` (ufunc calls into scratch buffers), each called
+   `STEPS` times, interleaved, best of `REPEATS`. Also the sigmoid rate update
+   ``r = 1/(1 + exp(-4*(u - 0.5)))`` as a ``run_regularly`` operation. Both update the same state
+   from the same start and must agree to the last bit.
 2. Whole runs on the numpy target, Brian2's numpy code against the in-place one: the cortical
    hierarchy (48 units, 1 s) and the seed sweep (N=50, 200 beta values, 2 s).
 
-The in-place code is written for every size here, whatever `INPLACE_FROM` says, so that both sides
-are measured at every size; the last lines say which side won where.
+The last line says at which sizes the in-place code was faster.
 """
 import argparse
 import contextlib
@@ -28,23 +28,12 @@ import numpy as np
 import neuroattn as na
 from neuroattn.engine import inplace
 
-SIZES = [int(s) for s in os.environ.get("SIZES", "48,10000,1000000").split(",") if s]
+SIZES = [int(s) for s in os.environ.get("SIZES", "8,48,10000,1000000").split(",") if s]
 REPEATS = int(os.environ.get("REPEATS", 5))
 #: Steps per timing, so that each timing lasts about 0.2 s or more.
-STEPS = {48: 20_000, 10_000: 5_000, 1_000_000: 50}
+STEPS = {8: 20_000, 48: 20_000, 10_000: 5_000, 1_000_000: 50}
 SEED = "du/dt = (-u + rec - beta_self*r + I0)/tau : 1\n" \
        "rec : 1\nr : 1\nbeta_self : 1 (constant)\nI0 : 1 (constant)\ntau : second (constant)"
-SIGMOID = "r = 1/(1 + exp(-4*(u - 0.5))) : 1"
-
-
-@contextlib.contextmanager
-def inplace_everywhere():
-    """The in-place code for groups of any size (INPLACE_FROM set aside) inside the body."""
-    previous, inplace.INPLACE_FROM = inplace.INPLACE_FROM, 0
-    try:
-        yield
-    finally:
-        inplace.INPLACE_FROM = previous
 
 
 def code_object(target, n, what):
@@ -71,26 +60,25 @@ def microbenchmark():
     print(f"1. the state update alone: calls of the warm code object, best of {REPEATS}, interleaved")
     print(f"  {'update':8s} {'units':>9s} {'steps':>7s} {'brian2 numpy':>14s} {'in-place':>14s} {'ratio':>7s}  same bits")
     verdict = {}
-    with inplace_everywhere():
-        for what in ("seed", "sigmoid"):
-            for n in SIZES:
-                steps = STEPS.get(n, max(10, int(2e8 / max(n, 1) / 1000)))
-                objects = {k: code_object(t, n, what) for k, t in targets.items()}
-                for co, _ in objects.values():
-                    co()  # warm: buffers allocated, caches filled
-                best = {k: np.inf for k in targets}
-                for _ in range(REPEATS):
-                    for key, (co, _) in objects.items():
-                        t0 = time.perf_counter()
-                        for _ in range(steps):
-                            co()
-                        best[key] = min(best[key], (time.perf_counter() - t0) / steps)
-                state = [np.asarray(g.u[:] if what == "seed" else g.r[:]) for _, g in objects.values()]
-                same = np.array_equal(*state)
-                ratio = best["in-place"] / best["brian2 numpy"]
-                verdict[(what, n)] = ratio
-                print(f"  {what:8s} {n:9,d} {steps:7,d} {best['brian2 numpy'] * 1e6:11.2f} us {best['in-place'] * 1e6:11.2f} us "
-                      f"{ratio:6.2f}x  {'yes' if same else 'NO'}")
+    for what in ("seed", "sigmoid"):
+        for n in SIZES:
+            steps = STEPS.get(n, max(10, int(2e8 / max(n, 1) / 1000)))
+            objects = {k: code_object(t, n, what) for k, t in targets.items()}
+            for co, _ in objects.values():
+                co()  # warm: buffers allocated, caches filled
+            best = {k: np.inf for k in targets}
+            for _ in range(REPEATS):
+                for key, (co, _) in objects.items():
+                    t0 = time.perf_counter()
+                    for _ in range(steps):
+                        co()
+                    best[key] = min(best[key], (time.perf_counter() - t0) / steps)
+            state = [np.asarray(g.u[:] if what == "seed" else g.r[:]) for _, g in objects.values()]
+            same = np.array_equal(*state)
+            ratio = best["in-place"] / best["brian2 numpy"]
+            verdict[(what, n)] = ratio
+            print(f"  {what:8s} {n:9,d} {steps:7,d} {best['brian2 numpy'] * 1e6:11.2f} us {best['in-place'] * 1e6:11.2f} us "
+                  f"{ratio:6.2f}x  {'yes' if same else 'NO'}")
     b.prefs.codegen.target = "auto"
     return verdict
 
@@ -119,23 +107,22 @@ def models():
     }
     print(f"\n2. whole runs on the numpy target, best of {REPEATS}, interleaved")
     print(f"  {'run':36s} {'brian2 numpy':>13s} {'in-place':>10s} {'ratio':>7s}  max |difference|")
-    with inplace_everywhere():
-        for label, fn in runs.items():
+    for label, fn in runs.items():
+        with brian2_numpy():
+            fn()
+        fn()  # warm-up of both (imports, first builds)
+        best, out = {"brian2": np.inf, "inplace": np.inf}, {}
+        for _ in range(REPEATS):
             with brian2_numpy():
-                fn()
-            fn()  # warm-up of both (imports, first builds)
-            best, out = {"brian2": np.inf, "inplace": np.inf}, {}
-            for _ in range(REPEATS):
-                with brian2_numpy():
-                    t0 = time.perf_counter()
-                    out["brian2"] = fn()
-                    best["brian2"] = min(best["brian2"], time.perf_counter() - t0)
                 t0 = time.perf_counter()
-                out["inplace"] = fn()
-                best["inplace"] = min(best["inplace"], time.perf_counter() - t0)
-            diff = float(np.max(np.abs(out["brian2"] - out["inplace"])))
-            print(f"  {label:36s} {best['brian2']:11.2f} s {best['inplace']:8.2f} s "
-                  f"{best['inplace'] / best['brian2']:6.2f}x  {diff:.1e}")
+                out["brian2"] = fn()
+                best["brian2"] = min(best["brian2"], time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            out["inplace"] = fn()
+            best["inplace"] = min(best["inplace"], time.perf_counter() - t0)
+        diff = float(np.max(np.abs(out["brian2"] - out["inplace"])))
+        print(f"  {label:36s} {best['brian2']:11.2f} s {best['inplace']:8.2f} s "
+              f"{best['inplace'] / best['brian2']:6.2f}x  {diff:.1e}")
 
 
 def main():
@@ -147,8 +134,7 @@ def main():
         models()
     faster = [f"{what} {n:,}" for (what, n), r in verdict.items() if r < 1]
     slower = [f"{what} {n:,}" for (what, n), r in verdict.items() if r >= 1]
-    print(f"\nin-place faster at: {', '.join(faster) or 'none'}; not faster at: {', '.join(slower) or 'none'} "
-          f"(INPLACE_FROM = {inplace.INPLACE_FROM:,} units)")
+    print(f"\nin-place faster at: {', '.join(faster) or 'none'}; not faster at: {', '.join(slower) or 'none'}")
 
 
 if __name__ == "__main__":

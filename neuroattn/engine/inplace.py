@@ -25,8 +25,11 @@ function (a `TimedArray`, ``rand()``, a user function) is made as Brian2 makes i
 enters the ufunc sequence as an operand. The state variables are no longer copied before the update
 unless a statement changes them in place (``+=``, a conditional write).
 
-Groups of fewer than `INPLACE_FROM` units keep Brian2's expressions: there a ufunc call with an
-``out`` argument costs as much as the small array it saves (``benchmarks/bench_stateupdate.py``).
+Groups of every size get the in-place code: ``benchmarks/bench_stateupdate.py`` found it no slower
+than Brian2's expressions at 8 and 48 units (a ufunc call with an ``out`` argument costs what the
+operator costs; numpy takes small temporaries from a cache), 5-28 % faster at 10,000 units and
+25-50 % faster at 10^6 units (numpy reuses large temporaries itself, but each statement still
+allocates, and faults in, a fresh array, and Brian2 copies the state first).
 
 `InplaceNumpyCodeObject` is a `NumpyCodeObject` using this generator; `use_target("numpy")` in
 `neuroattn.engine.device` makes it Brian2's code object class (``prefs.codegen.target`` accepts a
@@ -49,11 +52,8 @@ from brian2.parsing.bast import brian_ast, brian_dtype_from_dtype
 from brian2.parsing.rendering import NumpyNodeRenderer
 from brian2.utils.stringtools import word_substitute
 
-__all__ = ["InplaceNumpyCodeGenerator", "InplaceNumpyCodeObject", "INPLACE_FROM", "inplace_target"]
+__all__ = ["InplaceNumpyCodeGenerator", "InplaceNumpyCodeObject", "inplace_target"]
 
-#: Groups with at least this many units (the vector length) get the in-place state update; smaller
-#: ones keep Brian2's expressions (measured by ``benchmarks/bench_stateupdate.py``).
-INPLACE_FROM = 0
 #: The templates whose vector code runs over every unit of the group (``ITERATE_ALL``), so that all
 #: vectors have the group's length.
 INPLACE_TEMPLATES = ("stateupdate",)
@@ -195,9 +195,8 @@ class InplaceNumpyCodeGenerator(NumpyCodeGenerator):
         return int(n.value) if isinstance(n, Constant) else None
 
     def inplace_applies(self, statements, scalar: bool) -> bool:
-        n = self.vector_length()
         return (not scalar and self.template_name in INPLACE_TEMPLATES and "_idx" in self.iterate_all
-                and (n is None or n >= INPLACE_FROM) and not self.has_repeated_indices(statements))
+                and not self.has_repeated_indices(statements))
 
     def translate_one_statement_sequence(self, statements, scalar=False):
         if not self.inplace_applies(statements, scalar):
