@@ -31,9 +31,10 @@ operator costs; numpy takes small temporaries from a cache), 5-28 % faster at 10
 25-50 % faster at 10^6 units (numpy reuses large temporaries itself, but each statement still
 allocates, and faults in, a fresh array, and Brian2 copies the state first).
 
-`InplaceNumpyCodeObject` is a `NumpyCodeObject` using this generator; `use_target("numpy")` in
-`neuroattn.engine.device` makes it Brian2's code object class (``prefs.codegen.target`` accepts a
-class), so runs still say ``target="numpy"``: the code is Brian2's numpy code, with the same numbers.
+`InplaceNumpyCodeObject` is a `NumpyCodeObject` using this generator, registered with Brian2 as the
+target ``numpy_inplace`` (`inplace_target`). `neuroattn.engine.device.use_target` runs the numpy
+target with it, so users still ask for ``target="numpy"`` and results still say numpy: the code is
+Brian2's numpy code and gives the same numbers, to the bit.
 """
 from __future__ import annotations
 
