@@ -25,11 +25,12 @@ function (a `TimedArray`, ``rand()``, a user function) is made as Brian2 makes i
 enters the ufunc sequence as an operand. The state variables are no longer copied before the update
 unless a statement changes them in place (``+=``, a conditional write).
 
-Groups of every size get the in-place code: ``benchmarks/bench_stateupdate.py`` found it no slower
-than Brian2's expressions at 8 and 48 units (a ufunc call with an ``out`` argument costs what the
-operator costs; numpy takes small temporaries from a cache), 5-28 % faster at 10,000 units and
-25-50 % faster at 10^6 units (numpy reuses large temporaries itself, but each statement still
-allocates, and faults in, a fresh array, and Brian2 copies the state first).
+Groups of every size get the in-place code. ``benchmarks/bench_stateupdate.py`` measured it at 8
+and 48 units: the seed model's Euler step was 7 % faster (the copy of ``u`` is gone), and a rate
+expression took as long as Brian2's (a ufunc call with an ``out`` argument costs what the operator
+costs, and numpy takes small temporaries from a cache). It was 4-28 % faster at 10,000 units and
+19-52 % faster at 10^6 units. At that size numpy reuses large temporaries itself, but each statement
+still allocates, and faults in, a fresh array.
 
 `InplaceNumpyCodeObject` is a `NumpyCodeObject` using this generator, registered with Brian2 as the
 target ``numpy_inplace`` (`inplace_target`). `neuroattn.engine.device.use_target` runs the numpy
