@@ -164,13 +164,12 @@ def test_refractory_spiking_group_equals_brian2_numpy():
     assert "_numpy.where(not_refractory" in code and "v[not_refractory] = " in code and "_ufunc_" not in code
     assert_same({"v": stock["v"]}, {"v": inplace["v"]})
     np.testing.assert_array_equal(inplace["lastspike"], stock["lastspike"])
-    assert np.isfinite(stock["lastspike"]).sum() >= 3  # units did spike
+    assert (stock["lastspike"] > 0).sum() >= 3  # units did spike (Brian2 starts lastspike at -1e4 s)
 
 
 def test_synapse_state_update_allocates_buffers_at_run_time():
     """A Synapses state update (its N is known only when it runs) asks for its buffers each step."""
-    values = {}
-    results = {}
+    codes, results = {}, {}
     for target in ("numpy", inplace_target()):
         b.prefs.codegen.target = target
         group = b.NeuronGroup(5, "v : 1", namespace={})
@@ -181,8 +180,8 @@ def test_synapse_state_update_allocates_buffers_at_run_time():
         syn.w = np.linspace(0, 1, 20)
         b.Network(group, syn).run(2 * b.ms, namespace={})
         results[target] = np.asarray(syn.w[:])
-        values[target] = syn.state_updater.codeobj.code.run
-    assert "_inplace_scratch(N, " in values[inplace_target()], values[inplace_target()]
+        codes[target] = syn.state_updater.codeobj.code.run
+    assert "_inplace_scratch(N, " in codes[inplace_target()], codes[inplace_target()]
     np.testing.assert_allclose(results[inplace_target()], results["numpy"], rtol=1e-15, atol=0)
 
 
