@@ -100,7 +100,7 @@ def dense(c_loop):
     run_time = np.inf
     for _ in range(REPEATS):  # interleaved, so a slow spell of the machine hits every side alike
         t, ref = timed(lambda: numpy_loop(W, I))
-        best["numpy"] = min(best.get("numpy", np.inf), t)
+        best["numpy loop"] = min(best.get("numpy loop", np.inf), t)
         if c_loop.ok:
             t, out = c_loop(W, I, 1, T, beta_max=BETA)
             best["C"], results["C"] = min(best.get("C", np.inf), t), out[0]
@@ -114,7 +114,7 @@ def dense(c_loop):
             best[key], results[key], used[key] = min(best.get(key, np.inf), t), ds.u_final.values, ds.attrs["target"]
             if "standalone_run_time" in ds:
                 run_time = min(run_time, float(ds.standalone_run_time))
-    t_np, t_c = best["numpy"], best.get("C", np.nan)
+    t_np, t_c = best["numpy loop"], best.get("C", np.nan)
 
     def row(label, t, key=None):
         err = float(np.max(np.abs(results[key] - ref))) if key else None
@@ -156,7 +156,7 @@ def hierarchy():
     best, used, err = {}, {}, {}
     for _ in range(REPEATS):
         t, ref = timed(loop)
-        best["numpy"] = min(best.get("numpy", np.inf), t)
+        best["numpy loop"] = min(best.get("numpy loop", np.inf), t)
         for target in targets:
             key = target or "default"
             t, ds = timed(lambda: na.simulate(spec, f"{T_HIERARCHY} s", record_every=None, target=target,
@@ -165,12 +165,12 @@ def hierarchy():
             err[key] = float(np.max(np.abs(ds.u_final.values - ref)))
     print(f"\ncortical hierarchy ({spec.n_units} units, {len(spec.areas)} areas), {T_HIERARCHY:g} s at dt 0.1 ms, "
           f"best of {REPEATS}, interleaved")
-    print(f"  {'numpy Euler loop (analysis.RateModel)':46s} {best['numpy']:7.2f} s")
+    print(f"  {'numpy Euler loop (analysis.RateModel)':46s} {best['numpy loop']:7.2f} s")
     for target in targets:
         key = target or "default"
         label = f"neuroattn {'default (' + used[key] + ')' if target is None else target}"
         label += " incl. compile" if used[key] == "cpp_standalone" else ""
-        print(f"  {label:46s} {best[key]:7.2f} s  {best[key] / best['numpy']:5.2f}x numpy   "
+        print(f"  {label:46s} {best[key]:7.2f} s  {best[key] / best['numpy loop']:5.2f}x numpy   "
               f"max |u - u_numpy| = {err[key]:.1e}{' ok' if err[key] <= 1e-9 else ' MISMATCH'}")
 
 

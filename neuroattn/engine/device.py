@@ -23,6 +23,7 @@ from typing import Optional
 import brian2
 from brian2.devices.device import reset_device
 
+from neuroattn.engine.inplace import inplace_target
 from neuroattn.exceptions import SimulationError
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
@@ -236,7 +237,8 @@ def use_target(target: str):
             shutil.rmtree(directory, ignore_errors=True)
         return
     previous = brian2.prefs.codegen.target
-    brian2.prefs.codegen.target = target
+    # numpy runs Brian2's numpy code with a state update that makes no temporaries (same numbers)
+    brian2.prefs.codegen.target = inplace_target() if target == "numpy" else target
     try:
         with fast_math():
             yield None
