@@ -38,6 +38,7 @@ class PlasticWeights:
         self._diagonal = np.arange(min(n_post, n_pre)) if recurrent else None
         self._gate = gate
         self._lo, self._hi = self.c.get("w_min"), self.c.get("w_max")
+        self._decay = self.c["decay"] if rule.decay else None
         if self._lo is not None or self._hi is not None:  # the bounds hold from the start
             np.clip(self.w, self._lo, self._hi, out=self.w)
         self.delta = np.zeros((K, 1, 1))  # reward minus expected reward, written by a task
@@ -53,16 +54,19 @@ class PlasticWeights:
             for k, v in self.state.items():
                 self.state_trace[k][step // self.every] = v
         third = self._gate() if self._gate is not None else self.delta
-        dw, dstate = self.rule.derivatives(self.w, y, x, self.state, self.c, third)
-        if self.rule.decay:
-            dw = dw - self.c["decay"] * self.w
+        dw, dstate = self.rule.derivatives(self.w, y, x, self.state, self.c, third)  # new arrays
+        if self._decay is not None:
+            dw -= self._decay * self.w
         if self._diagonal is not None:
             dw[:, self._diagonal, self._diagonal] = 0.0
-        self.w += self.dt * dw
+        dw *= self.dt
+        self.w += dw
         for k, d in dstate.items():
             self.state[k] += self.dt * d
-        if self._lo is not None or self._hi is not None:
-            np.clip(self.w, self._lo, self._hi, out=self.w)
+        if self._lo is not None:  # np.clip's arithmetic, without its Python wrappers (a step of a
+            np.maximum(self.w, self._lo, out=self.w)  # small model notices them)
+        if self._hi is not None:
+            np.minimum(self.w, self._hi, out=self.w)
 
 
 def gate_matrix(gate, x_post: np.ndarray, x_gate: np.ndarray, period: Optional[float]) -> np.ndarray:
