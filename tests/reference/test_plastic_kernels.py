@@ -129,3 +129,18 @@ def test_a_compiled_plastic_program_takes_new_rates_and_weights():
         want = run(specs, settings, seeds=[0, 0], target="numpy", provenance=False)
         assert differences(want, res) < 1e-12
     assert not np.allclose(got[1].w_x_to_y_final.values[0], got[1].w_x_to_y_final.values[1])
+
+
+@pytest.mark.parametrize("target", ["numpy", pytest.param("cython", marks=pytest.mark.slow)])
+def test_batch_points_learn_with_their_own_constants(target):
+    """Three points with other rates, bounds and start weights in one network: each learns as it
+    does alone (the rule's constants and state are laid out per point and post unit)."""
+    bcm = {**RULES["bcm"], "w_max": 0.6}
+    specs = [spec(bcm), spec(bcm, rate_scale=4.0, w_scale=0.5), spec({**bcm, "w_max": 0.2, "theta0": 0.3})]
+    batch = na.simulate_batch(specs, "30 ms", seed=0, record_weights_every=60, coupling="kernel", target=target)
+    assert batch.attrs["coupling"] == "kernel"
+    for k, s in enumerate(specs):
+        alone = na.simulate(s, "30 ms", seed=0, record_weights_every=60, coupling="matmul")
+        for var in ("w_x_to_y_final", "theta_x_to_y_final", "w_x_to_y", "w_y_recurrent_final", "u_final"):
+            assert np.max(np.abs(batch[var].values[k] - alone[var].values)) < 1e-12, var
+    assert not np.allclose(batch.w_x_to_y_final.values[0], batch.w_x_to_y_final.values[1])
