@@ -193,10 +193,17 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     rate_as_state = all(how == "matmul" for how in plan.values()) and not standalone and coupling != "synapses"
     bdt = dt * brian2.second
     groups, noises, objects, rate_groups, timed = {}, [], [], [], {}
+    products = {c.name: DenseProduct(kernel_name(c.var, c.target), c.weights, n_points=K)  # rates: below
+                for c in couplings if plan[c.name] == "kernel" and c.rule is None}
     for names in rate_clusters(params, share=rate_as_state):
+        namespace, fused = {}, {}
+        for c in couplings:
+            if c.name in products and c.target in names:  # the coupled variable reads the product
+                product = products[c.name]
+                namespace.update({product.name: product, f"{product.name}_at": product.at})
+                fused[c.var] = f"{product.name}_at({product.name}(t))"
         eqs = group_equations(spec, [params.areas[name] for name in names], noise_as_function=standalone,
-                              rate_as_state=rate_as_state)
-        namespace = {}
+                              rate_as_state=rate_as_state, fused=fused)
         for s, stim in enumerate(spec.stimuli):
             if stim.area not in names:
                 continue
@@ -248,8 +255,13 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                              seeds, learners, dt))
     synapses = add_synapses(on_synapses, groups, K, bdt, dense=dense_synapses)
     objects += synapses.values()
-    kernels = add_kernels([c for c in couplings if plan[c.name] == "kernel"], groups, params, bdt,
-                          record_weights_every=record_weights_every)
+    for c in couplings:  # areas with compiled couplings have groups of their own (`groups.rate_clusters`)
+        if c.name in products:
+            assert groups[c.source].whole
+            products[c.name].rates = groups[c.source].group.variables["r"]
+    kernels = add_kernels([c for c in couplings if plan[c.name] == "kernel" and c.rule is not None], groups, params,
+                          bdt, record_weights_every=record_weights_every)
+    kernels.update(products)
     for name, kernel in kernels.items():
         if isinstance(kernel, PlasticProduct):  # its weights, constants and monitors
             objects += kernel.objects
@@ -343,22 +355,18 @@ def compiled_rule(params: BatchParams, c: Coupling) -> bool:
 
 def add_kernels(couplings: Sequence[Coupling], groups, params: BatchParams, dt, *,
                 record_weights_every: Optional[int] = None) -> dict:
-    """A compiled product per coupling in its target group's namespace (`DenseProduct`; a
-    `PlasticProduct` for plastic weights), and per target group one ``run_regularly`` at ``start``
-    (after the rates, before the monitors) writing every coupled variable: ``rec = dense_rec_V1(t, i)``.
-    Weights shared by all points stay one matrix."""
+    """A `PlasticProduct` per plastic coupling in its target group's namespace, and per target group
+    one ``run_regularly`` at ``start`` (after the rates, before the monitors) writing every plastically
+    coupled variable: ``rec = plastic_rec_V1(t, i)``. (A fixed coupling is a subexpression of its
+    target's equations instead, `DenseProduct`.)"""
     kernels, lines, K = {}, {}, params.n_points
     for c in couplings:  # areas with compiled couplings have groups of their own (`groups.rate_clusters`)
         source, target = groups[c.source].group, groups[c.target].group
         assert groups[c.source].whole and groups[c.target].whole
-        if c.rule is None:
-            name = kernel_name(c.var, c.target)
-            kernels[c.name] = DenseProduct(name, c.weights, source.variables["r"], n_points=K)
-        else:
-            name = plastic_name(c.var, c.target)
-            kernels[c.name] = PlasticProduct(name, c, source.variables["r"], target.variables["r"], n_points=K,
-                                             dt=float(dt), bdt=dt, recurrent=c.source == c.target and c.var == "rec",
-                                             gate=gate_of(c, params, groups), record_every=record_weights_every)
+        name = plastic_name(c.var, c.target)
+        kernels[c.name] = PlasticProduct(name, c, source.variables["r"], target.variables["r"], n_points=K,
+                                         dt=float(dt), bdt=dt, recurrent=c.source == c.target and c.var == "rec",
+                                         gate=gate_of(c, params, groups), record_every=record_weights_every)
         target.namespace[name] = kernels[c.name]
         lines.setdefault(c.target, []).append(f"{c.var} = {name}(t, i)")
     for target, code in lines.items():

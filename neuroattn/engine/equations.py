@@ -16,7 +16,7 @@ Nothing here knows a particular kind: transfer code and dynamics come from their
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Optional, Sequence
 
 from neuroattn.engine.batch import AreaParams
 from neuroattn.spec import NetworkSpec
@@ -34,7 +34,7 @@ class AreaEquations:
 
 
 def group_equations(spec: NetworkSpec, areas: Sequence[AreaParams], *, noise_as_function: bool = False,
-                    rate_as_state: bool = False) -> AreaEquations:
+                    rate_as_state: bool = False, fused: Optional[dict] = None) -> AreaEquations:
     """Brian2 equations for a group of `areas` (one area, or several with the same dynamics:
     `groups.rate_clusters`).
 
@@ -46,7 +46,9 @@ def group_equations(spec: NetworkSpec, areas: Sequence[AreaParams], *, noise_as_
     Stimulus ``s`` contributes ``env_s(t)*(amp_s + eta_s)``; ``env_s`` is a TimedArray in the group's
     namespace, left out for stimuli that are always on (constant, noiseless ones are summed into
     ``I0``). A stimulus with patterns has ``pat_s`` (the pattern shown, written by the step
-    operation from a schedule laid out before the run) in place of ``amp_s``. Noise ``eta_s`` is a
+    operation from a schedule laid out before the run) in place of ``amp_s``. `fused` gives coupled
+    variables as expressions (``rec = dense_rec_V1_at(dense_rec_V1(t))``, `kernels.DenseProduct`)
+    instead of variables a coupling writes. Noise ``eta_s`` is a
     state variable written each step by the engine's network operation, or
     (``noise_as_function=True``, for standalone) a TimedArray ``eta_s(t, i)``.
 
@@ -89,5 +91,6 @@ def group_equations(spec: NetworkSpec, areas: Sequence[AreaParams], *, noise_as_
     lines.append(f"E = {drive} : 1")
     coupled = (["rec"] if any(area.coupling is not None for area in areas) else []) + bias + gain
     lines += [f"{c} : {unit} (constant)" for c, unit in constants.items()]
-    lines += [f"{v} : 1" for v in coupled]
+    fused = fused or {}  # coupled variables that are expressions (a compiled product's entry)
+    lines += [f"{v} = {fused[v]} : 1" if v in fused else f"{v} : 1" for v in coupled]
     return AreaEquations(first.dynamics.equations, "\n".join(lines), constants, coupled, folded)
