@@ -277,7 +277,7 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
     for view, gate, target in spiking.gates:  # gated STDP: the gate area's rates at the post neurons
         rates.append(_gate_writer(view, gate, groups, params, target, K))
     if matmul or noise_views or rates or patterns:
-        step = StepOperation(matmul, groups, K, noise_views, rates, patterns, learning, tasks)
+        step = StepOperation(matmul, groups, K, noise_views, rates, patterns, learning, tasks, structure=together)
         objects.append(brian2.NetworkOperation(step, dt=bdt, when="start", order=-10, name="neuroattn_step"))
     intervals: dict[int, list] = {}
     for st in structural.values():

@@ -45,8 +45,9 @@ class StepOperation:
 
     def __init__(self, couplings, groups, n_points, noises: list[tuple[OUProcess, np.ndarray]],
                  rates: Sequence[Callable[[], None]] = (), patterns: Sequence[tuple] = (),
-                 plastic: Optional[dict] = None, tasks: Sequence[Callable[[int], None]] = ()):
+                 plastic: Optional[dict] = None, tasks: Sequence[Callable[[int], None]] = (), structure=None):
         self._tasks = list(tasks)
+        self._structure = structure  # StructuralGroup: its bookkeeping before and after all learning
         self._noises = noises
         self._rates = list(rates)
         self._patterns = [(schedule, table, view.reshape(n_points, -1), [None]) for schedule, table, view in patterns]
@@ -87,9 +88,13 @@ class StepOperation:
                 np.matmul(w, src[..., None], out=out)
             else:
                 np.matmul(src, w, out=out)
+        if self._structure is not None:
+            self._structure.begin(step)
         for live, line, d, w, out, batched, learn, post in self._learning:  # after every coupling read w_k
             src = live if not d else line[(step - d) % (d + 1)]
             learn.update(step, post, src)
+        if self._structure is not None:
+            self._structure.end()
         if step > 0:
             for process, view in self._noises:
                 view[:] = process.advance()

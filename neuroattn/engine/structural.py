@@ -45,6 +45,7 @@ class StructuralGroup:
         self.keep = np.ones(total)
         self.coactivity = np.zeros(total)
         self.outer = np.zeros(total)
+        self.rate = np.zeros(total)  # dt / coactivity_tau per synapse
         self.maskf = np.ones(total)
         self._above = np.empty(total, bool)
         self._slices = [(slice(a, b), shape) for a, b, shape in zip(edges[:-1], edges[1:], shapes)]
@@ -52,7 +53,7 @@ class StructuralGroup:
             view = self.view(self.w, k)
             view[:] = c.weights
             c.weights = view
-        self.n, self.calls, self.complete = len(couplings), 0, True
+        self.complete = True
         self.prune = self.grow = False
 
     def view(self, array: np.ndarray, k: int) -> np.ndarray:
@@ -65,7 +66,8 @@ class StructuralGroup:
             np.copyto(self.last_above, step, where=self._above)
 
     def end(self) -> None:
-        if self.grow:
+        if self.grow:  # coactivity <- keep * coactivity + rate * y x, for every connection at once
+            np.multiply(self.outer, self.rate, out=self.outer)
             np.multiply(self.coactivity, self.keep, out=self.coactivity)
             np.add(self.coactivity, self.outer, out=self.coactivity)
         if not self.complete:
@@ -115,9 +117,9 @@ class StructuralWeights:
         if self.grow:
             group.grow = True
             group.view(group.keep, index)[:] = 1.0 - dt / c["coactivity_tau"]
-            self._rate = (dt / c["coactivity_tau"])[:, :, 0]  # (K, 1)
+            group.view(group.rate, index)[:] = dt / c["coactivity_tau"]
             self._outer = group.view(group.outer, index)
-            self._y = np.empty((K, n_post))
+            self._x, self._xrow = None, None  # the pre rates as a row (the same live array every step)
             self.rngs = [np.random.default_rng(np.random.SeedSequence(int(s), spawn_key=(STRUCTURE_KEY + index,)))
                          for s in seeds]
         self.times, self.counts, self.masks, self.n_pruned, self.n_grown = [], [], [], [], []
@@ -128,19 +130,13 @@ class StructuralWeights:
         return self.plastic.delta
 
     def update(self, step: int, y: np.ndarray, x: np.ndarray) -> None:
-        """Learn one step; the group tracks the weights before the first connection's learning and
-        keeps missing synapses at zero after the last one's."""
-        group = self.group
-        if group.calls == 0:
-            group.begin(step)
-        group.calls += 1
+        """Learn one step (between the group's `StructuralGroup.begin` and `end`, which the step
+        operation calls around all learning)."""
         if self.grow:
-            np.multiply(y, self._rate, out=self._y)
-            np.multiply(self._y[:, :, None], x[:, None, :], out=self._outer)
+            if x is not self._x:
+                self._x, self._xrow = x, x[:, None, :]
+            np.multiply(y[:, :, None], self._xrow, out=self._outer)  # y x; the group applies the rate
         self.plastic.update(step, y, x)
-        if group.calls == group.n:
-            group.end()
-            group.calls = 0
 
     def apply(self, step: int) -> None:
         """Prune and grow after step `step`'s learning, then record the mask and the count."""
