@@ -16,7 +16,7 @@ import numpy as np
 from neuroattn.engine.batch import BatchParams
 from neuroattn.engine.coupling import Coupling, StepOperation, add_synapses
 from neuroattn.engine.equations import group_equations
-from neuroattn.engine.groups import RateGroup, concatenate, rate_clusters
+from neuroattn.engine.groups import RateGroup, concatenate, own_group, rate_clusters
 from neuroattn.engine.kernels import DenseProduct, kernel_name
 from neuroattn.engine.noise import OUProcess
 from neuroattn.engine.plastic import PlasticWeights, gate_function
@@ -255,20 +255,19 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
                              seeds, learners, dt))
     synapses = add_synapses(on_synapses, groups, K, bdt, dense=dense_synapses)
     objects += synapses.values()
-    for c in couplings:  # areas with compiled couplings have groups of their own (`groups.rate_clusters`)
+    for c in couplings:
         if c.name in products:
-            assert groups[c.source].whole
-            products[c.name].rates = groups[c.source].group.variables["r"]
-    kernels = add_kernels([c for c in couplings if plan[c.name] == "kernel" and c.rule is not None], groups, params,
-                          bdt, record_weights_every=record_weights_every)
-    kernels.update(products)
-    for name, kernel in kernels.items():
-        if isinstance(kernel, PlasticProduct):  # its weights, constants and monitors
-            objects += kernel.objects
-            for owner, var, value in kernel.run_values(kernel.coupling):
-                if var is not None:
+            products[c.name].rates = own_group(groups, c.source).variables["r"]
+    learners = add_kernels([c for c in couplings if plan[c.name] == "kernel" and c.rule is not None], groups, params,
+                           bdt, record_weights_every=record_weights_every)
+    for c in couplings:
+        if c.name in learners:  # its weights, constants and monitors
+            objects += learners[c.name].objects
+            for owner, var, value in learners[c.name].run_values(c):
+                if var is not None:  # (the function's own values are set already)
                     setattr(owner, var, value)
-            plastic[name] = CompiledPlastic(kernel)
+            plastic[c.name] = CompiledPlastic(learners[c.name])
+    kernels = {**learners, **products}
     matmul = [c for c in couplings if plan[c.name] == "matmul"]
     for view, source, w in spiking.rate_inputs:  # a rate area's drive of Poisson input (× input_rate)
         rates.append(_drive(view, groups[source].variables["r"].get_value(), w, K, rectify=True))
@@ -308,14 +307,13 @@ def rate_writers(params: BatchParams, rate_groups: Sequence[RateGroup]) -> list[
     out = []
     for rg in rate_groups:
         u, r = rg.group.variables["u"].get_value(), rg.group.variables["r"].get_value()
-        start = 0
+        blocks = rg.slices(params)
         for _, run in itertools.groupby(rg.areas, key=lambda name: params.spec.areas[name].transfer.kind):
             run = list(run)
             constants = {k: np.concatenate([np.ravel(params.areas[name].transfer[k]) for name in run])
                          for k in params.areas[run[0]].transfer}
-            cols = slice(start, start + params.n_points * sum(params.areas[name].n for name in run))
+            cols = slice(blocks[run[0]].start, blocks[run[-1]].columns.stop)
             out.append(params.spec.areas[run[0]].transfer.writer(constants, u[cols], r[cols]))
-            start = cols.stop
     return out
 
 
@@ -360,9 +358,8 @@ def add_kernels(couplings: Sequence[Coupling], groups, params: BatchParams, dt, 
     coupled variable: ``rec = plastic_rec_V1(t, i)``. (A fixed coupling is a subexpression of its
     target's equations instead, `DenseProduct`.)"""
     kernels, lines, K = {}, {}, params.n_points
-    for c in couplings:  # areas with compiled couplings have groups of their own (`groups.rate_clusters`)
-        source, target = groups[c.source].group, groups[c.target].group
-        assert groups[c.source].whole and groups[c.target].whole
+    for c in couplings:
+        source, target = own_group(groups, c.source), own_group(groups, c.target)
         name = plastic_name(c.var, c.target)
         kernels[c.name] = PlasticProduct(name, c, source.variables["r"], target.variables["r"], n_points=K,
                                          dt=float(dt), bdt=dt, recurrent=c.source == c.target and c.var == "rec",
@@ -370,7 +367,8 @@ def add_kernels(couplings: Sequence[Coupling], groups, params: BatchParams, dt, 
         target.namespace[name] = kernels[c.name]
         lines.setdefault(c.target, []).append(f"{c.var} = {name}(t, i)")
     for target, code in lines.items():
-        groups[target].group.run_regularly("\n".join(code), dt=dt, when="start", order=-5, name=f"couple_{target}")
+        own_group(groups, target).run_regularly("\n".join(code), dt=dt, when="start", order=-5,
+                                                name=f"couple_{target}")
     return kernels
 
 

@@ -41,7 +41,7 @@ from neuroattn.engine.collect import collect, learned
 from neuroattn.engine.coupling import synapse_pairs, synapse_weights
 from neuroattn.engine.device import build_project, fast_math, program_parts
 from neuroattn.engine.noise import OUProcess
-from neuroattn.engine.plastic_kernels import PlasticProduct, compilable
+from neuroattn.engine.plastic_kernels import compilable
 from neuroattn.engine.spiking import SEED_FROM_ENVIRONMENT, connectivity_key, spiking_values
 from neuroattn.exceptions import SimulationError
 
@@ -164,12 +164,9 @@ class CompiledNetwork:
         pairs = [(getattr(group, var), value) for group, var, value in rate_values(params, built.rate_groups)]
         for c in couplings_of(params, self.dt):
             kernel = built.kernels.get(c.name)
-            if isinstance(kernel, PlasticProduct):  # weights, constants and start state are variables
-                pairs += [(kernel if var is None else getattr(owner, var), value)
+            if kernel is not None:  # a compiled product: its own values (TimedArray), and variables
+                pairs += [(owner if var is None else getattr(owner, var), value)
                           for owner, var, value in kernel.run_values(c)]
-                continue
-            if kernel is not None:  # a compiled dense product: its weights are a TimedArray
-                pairs.append((kernel, kernel.weights_of(c.weights)))
                 continue
             post, pre = synapse_pairs(c, dense=True)
             pairs.append((built.synapses[c.name].w, synapse_weights(c, post, pre, K)))

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import brian2
 import numpy as np
 
+from neuroattn.exceptions import BuildError
+
 
 class AreaSlice:
     """One area's units inside a (possibly shared) NeuronGroup: ``variables[var].get_value()`` is the
@@ -94,6 +96,15 @@ def rate_clusters(params, share: bool) -> list[tuple[str, ...]]:
     return [tuple(sorted(names, key=lambda name: kind[name])) for names in out.values()]  # a stable sort
 
 
+def own_group(groups: dict, name: str) -> brian2.NeuronGroup:
+    """The NeuronGroup of area `name`, which compiled couplings address as a whole (they are built only
+    where no group is shared: `rate_clusters` with ``share=False``)."""
+    part = groups[name]
+    if not part.whole:
+        raise BuildError(f"areas.{name}: a compiled coupling needs the area's own group, but it shares one")
+    return part.group
+
+
 def concatenate(blocks: list):
     """Per-area blocks of one variable as the group's array (a Quantity where the blocks have units)."""
     if hasattr(blocks[0], "dim"):
@@ -101,4 +112,4 @@ def concatenate(blocks: list):
     return np.concatenate(blocks)
 
 
-__all__ = ["AreaSlice", "RateGroup", "rate_clusters", "concatenate"]
+__all__ = ["AreaSlice", "RateGroup", "rate_clusters", "own_group", "concatenate"]

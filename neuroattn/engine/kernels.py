@@ -194,6 +194,11 @@ class DenseProduct(brian2.TimedArray):
         block = BLOCK_CODE.format(w_step=self.n_target * self.n_source if self.batched else 0, **sizes)
         return template.format(block=block, **sizes, **more)
 
+    def run_values(self, coupling) -> list[tuple]:
+        """(owner, variable or None, values) setting the numbers of `coupling` (same structure and K):
+        its weights, which are this function's own values (owner: the function, variable: None)."""
+        return [(self, None, self.weights_of(coupling.weights))]
+
     def weights_of(self, weights: np.ndarray) -> np.ndarray:
         """`weights` ((n_t, n_s) or (K, n_t, n_s)) laid out as this function's values (for run_args)."""
         w = np.asarray(weights, dtype=np.float64)

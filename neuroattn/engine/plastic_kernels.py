@@ -32,6 +32,7 @@ from brian2.core.functions import Function
 from brian2.core.names import Nameable
 from brian2.units.fundamentalunits import DIMENSIONLESS
 
+from neuroattn.engine.groups import own_group
 from neuroattn.engine.kernels import CPP_CODE, kernel_name
 from neuroattn.engine.plastic import PlasticWeights, gate_matrix
 
@@ -102,14 +103,14 @@ class PlasticProduct(brian2.TimedArray):
     """
 
     _cache_irrelevant_attributes = brian2.TimedArray._cache_irrelevant_attributes | {
-        "pre", "post", "gate", "out", "state", "weights", "post_group", "coupling", "_numpy_weights"}
+        "pre", "post", "gate", "out", "state", "weights", "post_group", "_numpy_weights"}
 
     def __init__(self, name: str, coupling, pre, post, *, n_points: int, dt: float, bdt, recurrent: bool,
-                 gate: Optional[tuple] = None, record_every: Optional[int] = None, n_steps: int = 0):
+                 gate: Optional[tuple] = None, record_every: Optional[int] = None):
         Nameable.__init__(self, name)
         rule = coupling.rule.rule
         K, n_t, n_s = coupling.weights.shape
-        self.rule, self.coupling, self.n_points, self.n_target, self.n_source = rule, coupling, K, n_t, n_s
+        self.rule, self.n_points, self.n_target, self.n_source = rule, K, n_t, n_s
         self.dt, self.recurrent, self.pre, self.post = dt, recurrent, pre, post
         self.code = rule.compiled()
         self.constant_names = sorted(coupling.rule.constants)
@@ -277,7 +278,7 @@ def gate_of(c, params, groups):
     spec = params.spec
     post, src = spec.areas[c.target], spec.areas[gate.area]
     M = gate_matrix(gate, post.unit_features(), src.unit_features(), post.features.period)
-    return groups[gate.area].group.variables["r"], M
+    return own_group(groups, gate.area).variables["r"], M
 
 
 __all__ = ["PlasticProduct", "CompiledPlastic", "compilable", "plastic_name", "gate_of"]

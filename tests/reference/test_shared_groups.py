@@ -13,6 +13,8 @@ from helpers import euler_reference
 from neuroattn.engine import device
 from neuroattn.engine.batch import batch_params
 from neuroattn.engine.builder import build_network
+from neuroattn.engine.groups import own_group
+from neuroattn.exceptions import BuildError
 
 DT = 1e-4
 
@@ -52,6 +54,9 @@ def test_areas_of_the_same_dynamics_share_a_group():
     with device.use_target("numpy"):  # a compiled coupling addresses whole groups: one per area
         apart = build_network(params, dt=DT, n_steps=10, seeds=[0, 1], target="numpy", coupling="kernel")
     assert [rg.areas for rg in apart.rate_groups] == [("A",), ("C",), ("B",), ("D",)]
+    assert own_group(apart.groups, "B") is apart.rate_groups[2].group
+    with pytest.raises(BuildError, match="areas.B: a compiled coupling needs the area's own group"):
+        own_group(built.groups, "B")
 
 
 def test_shared_groups_equal_numpy_euler_and_groups_of_their_own():
