@@ -303,12 +303,12 @@ def build_network(params: BatchParams, *, dt: float, n_steps: int, seeds: Sequen
 def rate_writers(params: BatchParams, rate_groups: Sequence[RateGroup]) -> list[Callable[[], None]]:
     """The step functions writing ``r = f(u)`` with `params`' transfer constants (where ``r`` is a
     variable that the step operation refreshes): one per run of neighbouring areas of a group with
-    the same transfer function (`groups.rate_clusters` puts them next to each other)."""
+    the same transfer function, its expression included (`groups.rate_clusters` puts them next to each other)."""
     out = []
     for rg in rate_groups:
         u, r = rg.group.variables["u"].get_value(), rg.group.variables["r"].get_value()
         blocks = rg.slices(params)
-        for _, run in itertools.groupby(rg.areas, key=lambda name: params.spec.areas[name].transfer.kind):
+        for _, run in itertools.groupby(rg.areas, key=lambda name: params.spec.areas[name].transfer.structure()):
             run = list(run)
             constants = {k: np.concatenate([np.ravel(params.areas[name].transfer[k]) for name in run])
                          for k in params.areas[run[0]].transfer}

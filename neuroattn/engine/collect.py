@@ -146,15 +146,26 @@ def learned(built, K: int) -> tuple[dict, dict]:
     return data, coords
 
 
-def diverged(traces, finals, K: int) -> np.ndarray:
-    """Per point: did u leave the finite range or exceed `DIVERGENCE_LIMIT`?"""
+def diverged(traces, finals, K: int, rate_units: Optional[np.ndarray] = None) -> np.ndarray:
+    """Per point: did u or r of a rate unit leave the finite range or exceed `DIVERGENCE_LIMIT`?
+
+    `rate_units` (a boolean mask over all units) says which units have a state ``u``: spiking units
+    are NaN there by design. Every other unit counts, NaN included.
+    """
     flags = np.zeros(K, bool)
-    for arr in [traces.get("u"), finals["u_final"]]:
+    for arr in [traces.get("u"), traces.get("r"), finals["u_final"], finals["r_final"]]:
         if arr is not None:
-            a = arr.reshape(K, -1)
-            a = a[:, ~np.all(np.isnan(a), axis=0)]  # units without u (spiking) are NaN by design
+            a = arr.reshape(K, -1, arr.shape[-1])
+            if rate_units is not None:
+                a = a[..., rate_units]
+            a = a.reshape(K, -1)
             flags |= ~np.all(np.isfinite(a), axis=1) | np.any(np.abs(np.nan_to_num(a)) > DIVERGENCE_LIMIT, axis=1)
     return flags
+
+
+def rate_unit_mask(params) -> np.ndarray:
+    """True on the units of rate areas (which have ``u``), in the spec's area order."""
+    return np.concatenate([np.full(area.n, not area.spiking) for area in params.areas.values()])
 
 
 def assemble(params, seeds, traces, finals, times, *, variables: Mapping[str, tuple[str, str]], dt, n_steps,
@@ -162,10 +173,10 @@ def assemble(params, seeds, traces, finals, times, *, variables: Mapping[str, tu
              extra: Optional[tuple[dict, dict]] = None, target_choice: Optional[str] = None) -> xr.Dataset:
     """The batch result: divergence flags (and their warning), provenance, coordinates."""
     K, spec = params.n_points, params.spec
-    flags = diverged(traces, finals, K)
+    flags = diverged(traces, finals, K, rate_unit_mask(params))
     if flags.any():
-        warnings.warn(f"{int(flags.sum())} of {K} point(s) diverged (|u| > {DIVERGENCE_LIMIT:g} or "
-                      "non-finite); they are flagged in result['diverged']", DivergenceWarning, stacklevel=4)
+        warnings.warn(f"{int(flags.sum())} of {K} point(s) diverged (|u| or |r| > {DIVERGENCE_LIMIT:g}, "
+                      "or non-finite); they are flagged in result['diverged']", DivergenceWarning, stacklevel=4)
     run = dict(seed=seeds[0] if len(set(seeds)) == 1 else None, dt=dt, duration=n_steps * dt,
                record_every=every if every else 0, target=target, target_choice=target_choice, coupling=coupling,
                wall_time=wall, n_points=K)

@@ -92,7 +92,8 @@ def rate_clusters(params, share: bool) -> list[tuple[str, ...]]:
         dyn = area.dynamics
         key = (dyn.equations, tuple(sorted(dyn.units.items())), tuple(dyn.state)) if share else name
         out.setdefault(key, []).append(name)
-    kind = {name: params.spec.areas[name].transfer.kind for names in out.values() for name in names}
+    # the transfer's structure (its kind, and an expression's text): areas with the same one are neighbours
+    kind = {name: repr(params.spec.areas[name].transfer.structure()) for names in out.values() for name in names}
     return [tuple(sorted(names, key=lambda name: kind[name])) for names in out.values()]  # a stable sort
 
 

@@ -87,3 +87,36 @@ def test_batch_points_in_shared_groups_equal_runs_of_their_own(target):
         own = na.simulate(spec, "25 ms", seed=k + 1, record=["u", "E"], target=target)
         for var in ("u", "E", "u_final"):
             assert np.max(np.abs(batch[var].values[k] - own[var].values)) < 1e-12, var
+
+
+EXPRESSIONS = {"A": ("u**2", lambda u: u ** 2), "B": ("u**3", lambda u: u ** 3), "C": ("tanh(u)", np.tanh),
+               "D": ("1/(1 + exp(-6*(u - 0.2)))", lambda u: 1 / (1 + np.exp(-6 * (u - 0.2))))}
+
+
+def test_areas_with_different_expressions_each_run_their_own_transfer():
+    """Four passive areas of one dynamics (one shared group), each with its own expression transfer,
+    plus a sigmoid and a ReLU kind; A drives B and C drives D, so B's and D's states depend on A's and
+    C's rates. Recorded r is each area's own f of recorded u, and u follows a plain Euler loop written
+    here from the README's equation (tau du/dt = -u + baseline + W r_source)."""
+    areas = {name: na.Area(n=2, tau="10 ms", transfer=expr, baseline=0.7) for name, (expr, _) in EXPRESSIONS.items()}
+    areas["S"] = na.Area(n=2, tau="10 ms", transfer={"kind": "sigmoid", "gain": 3, "threshold": 0.1}, baseline=0.5)
+    areas["R"] = na.Area(n=2, tau="10 ms", transfer="relu", baseline=0.5)
+    spec = na.NetworkSpec(areas=areas,
+                          projections=[na.Projection(source="A", target="B", weights=0.4),
+                                       na.Projection(source="C", target="D", weights=-0.3)])
+    n_steps = 200
+    ds = na.simulate(spec, f"{n_steps * DT * 1e3:g} ms", record=["u", "r"])
+    f = {name: fn for name, (_, fn) in EXPRESSIONS.items()}
+    f["S"] = lambda u: 1 / (1 + np.exp(-3 * (u - 0.1)))
+    f["R"] = lambda u: np.maximum(u, 0.0)
+    u = {name: np.zeros(2) for name in areas}
+    for k in range(n_steps):
+        for name in areas:
+            np.testing.assert_allclose(ds.u.sel(unit=ds.area == name).values[k], u[name], rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(ds.r.sel(unit=ds.area == name).values[k], f[name](u[name]),
+                                       rtol=1e-9, atol=1e-12, err_msg=f"area {name}, step {k}")
+        r = {name: f[name](u[name]) for name in areas}
+        drive = {name: np.full(2, areas[name].baseline) for name in areas}
+        drive["B"] = drive["B"] + 0.4 * r["A"].sum()
+        drive["D"] = drive["D"] - 0.3 * r["C"].sum()
+        u = {name: u[name] + DT / 0.01 * (-u[name] + drive[name]) for name in areas}
