@@ -328,6 +328,17 @@ def connections(params, groups: dict) -> dict:
     return found
 
 
+def jump_code(kind: str, channel: str, weight: str = "w") -> str:
+    """What a spike of a synapse of `kind` (``competition``, ``current`` or ``conductance``) with
+    `weight` does to its post neuron's `channel` (``exc`` or ``inh``, the weight's sign): a current
+    synapse jumps ``s_<channel>`` by the weight in mV, a conductance synapse ``g_<channel>`` by its
+    magnitude; both gain-modulated (competition synapses are not)."""
+    sign = 1 if channel == "exc" else -1
+    return {"competition": f"s_{channel}_post += {weight}*mV",
+            "current": f"s_{channel}_post += {weight}*gain_post*mV",
+            "conductance": f"g_{channel}_post += {sign}*{weight}*gain_post"}[kind]
+
+
 def _synapses(params, parts: SpikingParts, bdt) -> None:
     """Every connection onto spiking areas: one Synapses object per (source group, target group, kind,
     sign), with each synapse's delay; rate areas drive Poisson input instead."""
@@ -355,10 +366,7 @@ def _synapses(params, parts: SpikingParts, bdt) -> None:
     made = {}  # connection key -> its Synapses
     for key, (pre_group, post_group, chunks) in connections(params, parts.groups).items():
         pre_name, post_name, kind, channel = key
-        sign = 1 if channel == "exc" else -1
-        on_pre = {"competition": f"s_{channel}_post += w*mV", "current": f"s_{channel}_post += w*gain_post*mV",
-                  "conductance": f"g_{channel}_post += {sign}*w*gain_post"}[kind]
-        syn = brian2.Synapses(pre_group, post_group, model="w : 1", on_pre=on_pre, namespace={}, dt=bdt,
+        syn = brian2.Synapses(pre_group, post_group, model="w : 1", on_pre=jump_code(kind, channel), namespace={}, dt=bdt,
                               name=f"syn_{pre_name}_{post_name}_{kind}_{channel}")
         syn.connect(i=np.concatenate([c[0] for c in chunks]), j=np.concatenate([c[1] for c in chunks]))
         if any(c[3] for c in chunks):
@@ -494,7 +502,9 @@ def _gain_synapses(params, parts: SpikingParts, p: int, bdt):
 def _stdp(params, parts: SpikingParts, p: int, bdt):
     """The Synapses of projection `p` with pair-based additive STDP (traces, event-driven), one weight
     per non-zero initial weight of some point; the rule's numbers are per-synapse constants, so the
-    points of a batch may differ in them."""
+    points of a batch may differ in them. A pre spike acts as the projection's synapse kind does
+    (`jump_code`: ``s_exc`` for current synapses, ``g_exc`` for conductance synapses), with the weight
+    before that spike's own update."""
     spec, K = params.spec, params.n_points
     proj = spec.projections[p]
     rule = proj.plasticity
@@ -513,8 +523,13 @@ def _stdp(params, parts: SpikingParts, p: int, bdt):
                tau_minus : second (constant)
                dapre/dt = -apre/tau_plus : 1 (event-driven)
                dapost/dt = -apost/tau_minus : 1 (event-driven)"""
+    if rule.w_min is None:  # weights in [0, w_max]: excitatory
+        jump = jump_code(proj.synapse.kind, "exc")
+    else:  # a lower bound may be negative: a weight acts on the channel of its sign at each spike
+        jump = "; ".join(jump_code(proj.synapse.kind, channel, f"clip(w, {lo}, {hi})")
+                         for channel, lo, hi in (("exc", 0, "inf"), ("inh", "-inf", 0)))
     syn = brian2.Synapses(src.group, tgt.group, model=model, namespace={}, dt=bdt,
-                          on_pre=f"s_exc_post += w*gain_post*mV; apre += A_plus; w = clip(w - eta*{gate}apost, w_lo, w_hi)",
+                          on_pre=f"{jump}; apre += A_plus; w = clip(w - eta*{gate}apost, w_lo, w_hi)",
                           on_post=f"apost += A_minus; w = clip(w + eta*{gate}apre, w_lo, w_hi)",
                           name=f"stdp_{p}")
     syn.connect(i=np.tile(pre_idx, K) + point * n_pre + src.start, j=np.tile(post_idx, K) + point * n_post + tgt.start)
