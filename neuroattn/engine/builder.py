@@ -16,7 +16,7 @@ import numpy as np
 from neuroattn.engine.batch import BatchParams
 from neuroattn.engine.coupling import Coupling, StepOperation, add_synapses
 from neuroattn.engine.equations import group_equations
-from neuroattn.engine.groups import RateGroup, concatenate, own_group, rate_clusters
+from neuroattn.engine.groups import RateGroup, concatenate, own_group, rate_clusters, transfer_key
 from neuroattn.engine.kernels import DenseProduct, kernel_name
 from neuroattn.engine.noise import OUProcess
 from neuroattn.engine.plastic import PlasticWeights, gate_function
@@ -308,7 +308,7 @@ def rate_writers(params: BatchParams, rate_groups: Sequence[RateGroup]) -> list[
     for rg in rate_groups:
         u, r = rg.group.variables["u"].get_value(), rg.group.variables["r"].get_value()
         blocks = rg.slices(params)
-        for _, run in itertools.groupby(rg.areas, key=lambda name: params.spec.areas[name].transfer.structure()):
+        for _, run in itertools.groupby(rg.areas, key=lambda name: transfer_key(params, name)):
             run = list(run)
             constants = {k: np.concatenate([np.ravel(params.areas[name].transfer[k]) for name in run])
                          for k in params.areas[run[0]].transfer}

@@ -146,7 +146,7 @@ def learned(built, K: int) -> tuple[dict, dict]:
     return data, coords
 
 
-def diverged(traces, finals, K: int, rate_units: Optional[np.ndarray] = None) -> np.ndarray:
+def diverged(traces, finals, K: int, rate_units: np.ndarray) -> np.ndarray:
     """Per point: did u or r of a rate unit leave the finite range or exceed `DIVERGENCE_LIMIT`?
 
     `rate_units` (a boolean mask over all units) says which units have a state ``u``: spiking units
@@ -155,10 +155,7 @@ def diverged(traces, finals, K: int, rate_units: Optional[np.ndarray] = None) ->
     flags = np.zeros(K, bool)
     for arr in [traces.get("u"), traces.get("r"), finals["u_final"], finals["r_final"]]:
         if arr is not None:
-            a = arr.reshape(K, -1, arr.shape[-1])
-            if rate_units is not None:
-                a = a[..., rate_units]
-            a = a.reshape(K, -1)
+            a = arr.reshape(K, -1, arr.shape[-1])[..., rate_units].reshape(K, -1)
             flags |= ~np.all(np.isfinite(a), axis=1) | np.any(np.abs(np.nan_to_num(a)) > DIVERGENCE_LIMIT, axis=1)
     return flags
 

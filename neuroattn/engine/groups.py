@@ -92,9 +92,13 @@ def rate_clusters(params, share: bool) -> list[tuple[str, ...]]:
         dyn = area.dynamics
         key = (dyn.equations, tuple(sorted(dyn.units.items())), tuple(dyn.state)) if share else name
         out.setdefault(key, []).append(name)
-    # the transfer's structure (its kind, and an expression's text): areas with the same one are neighbours
-    kind = {name: repr(params.spec.areas[name].transfer.structure()) for names in out.values() for name in names}
-    return [tuple(sorted(names, key=lambda name: kind[name])) for names in out.values()]  # a stable sort
+    return [tuple(sorted(names, key=lambda name: transfer_key(params, name))) for names in out.values()]  # stable
+
+
+def transfer_key(params, name: str) -> str:
+    """What areas must share to have their rates written by one step function: the transfer's
+    structure (its kind, and an expression's text), not only its kind."""
+    return repr(params.spec.areas[name].transfer.structure())
 
 
 def own_group(groups: dict, name: str) -> brian2.NeuronGroup:
@@ -113,4 +117,4 @@ def concatenate(blocks: list):
     return np.concatenate(blocks)
 
 
-__all__ = ["AreaSlice", "RateGroup", "rate_clusters", "own_group", "concatenate"]
+__all__ = ["AreaSlice", "RateGroup", "rate_clusters", "transfer_key", "own_group", "concatenate"]

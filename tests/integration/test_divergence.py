@@ -14,6 +14,12 @@ def _one_area(transfer, baseline=0.7):
                                               competition=na.Lateral(alpha=0.2, beta=0.5, weights=0.5))})
 
 
+def _beyond(ds, K):
+    """Per point: is some final u or r non-finite or beyond the limit (computed here from the values)?"""
+    state = np.concatenate([ds.u_final.values.reshape(K, -1), ds.r_final.values.reshape(K, -1)], axis=1)
+    return ~np.all(np.isfinite(state), axis=1) | np.any(np.abs(np.nan_to_num(state)) > DIVERGENCE_LIMIT, axis=1)
+
+
 @pytest.mark.parametrize("transfer", ["log(u - 10)", "sqrt(u - 10)", "1/u"])
 def test_nan_runs_are_flagged_with_and_without_traces(transfer):
     spec = _one_area(transfer)
@@ -29,8 +35,7 @@ def test_batch_flags_exactly_the_points_whose_state_is_not_finite():
     # r = sqrt(u): a positive drive keeps u >= 0, a negative one makes u < 0 and r NaN (second point only)
     with pytest.warns(na.DivergenceWarning):
         ds = na.simulate_batch([_one_area("sqrt(u)", b) for b in (0.7, -0.7, 0.3)], "5 ms")
-    u = np.concatenate([ds.u_final.values.reshape(3, -1), ds.r_final.values.reshape(3, -1)], axis=1)
-    expected = ~np.all(np.isfinite(u), axis=1) | np.any(np.abs(np.nan_to_num(u)) > DIVERGENCE_LIMIT, axis=1)
+    expected = _beyond(ds, 3)
     assert expected.tolist() == [False, True, False]
     assert ds.diverged.values.tolist() == expected.tolist()
 
@@ -41,7 +46,6 @@ def test_beta_sweep_beyond_the_window_is_flagged(backend):
 
     with pytest.warns(na.DivergenceWarning):
         ds = na.sweep(seed_competition(), {BETA: [40.0, 50.0]}, "2 s", backend=backend, progress=False)
-    u = np.concatenate([ds.u_final.values.reshape(2, -1), ds.r_final.values.reshape(2, -1)], axis=1)
-    expected = ~np.all(np.isfinite(u), axis=1) | np.any(np.abs(np.nan_to_num(u)) > DIVERGENCE_LIMIT, axis=1)
+    expected = _beyond(ds, 2)
     assert expected.all()  # the premise: beyond the window the state leaves the finite range
     assert ds.diverged.values.tolist() == expected.tolist()
